@@ -1,0 +1,72 @@
+//! The [`Aspect`] trait: one way of judging a response.
+
+use std::time::{Duration, Instant};
+
+use crate::{Evaluation, Sample};
+
+/// How expensive an aspect is to evaluate, which decides whether the engine
+/// caches its evaluations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cost {
+    /// Microseconds of CPU: recomputing is cheaper than a cache lookup.
+    Cheap,
+    /// A model call, a judge, a sandboxed program: cached by content hash.
+    Expensive,
+}
+
+/// What the engine tells an aspect about the evaluation at hand.
+#[derive(Debug, Clone, Copy)]
+pub struct Context {
+    deadline: Instant,
+    timeout: Duration,
+}
+
+impl Context {
+    /// A context whose deadline is `timeout` from now.
+    pub fn with_timeout(timeout: Duration) -> Self {
+        Self {
+            deadline: Instant::now() + timeout,
+            timeout,
+        }
+    }
+
+    /// When the evaluation must be done. Aspects that loop over input check
+    /// [`Context::expired`] and return [`crate::Outcome::TimedOut`] rather
+    /// than run on; the engine marks a late evaluation timed out either way.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// The time the aspect was given.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Whether the deadline has passed.
+    pub fn expired(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+}
+
+/// One way of judging a response: a verifier, a reward model, a judge.
+///
+/// An aspect is built once from its spec (see [`crate::Registry`]) and then
+/// evaluated on many samples, from many threads at once. It must bound its
+/// own work: cap the input it reads and check [`Context::expired`] inside any
+/// loop whose length depends on the input, so that one pathological sample
+/// cannot hold a worker.
+pub trait Aspect: Send + Sync + std::fmt::Debug {
+    /// Judges one sample.
+    fn evaluate(&self, sample: &Sample, cx: &Context) -> Evaluation;
+
+    /// Judges several samples. Aspects with a per-call overhead (a model, a
+    /// remote API) override this; the default evaluates one by one.
+    fn evaluate_batch(&self, samples: &[&Sample], cx: &Context) -> Vec<Evaluation> {
+        samples.iter().map(|s| self.evaluate(s, cx)).collect()
+    }
+
+    /// Whether evaluations are worth caching.
+    fn cost(&self) -> Cost {
+        Cost::Cheap
+    }
+}

@@ -1,0 +1,223 @@
+//! What one aspect says about one sample.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Provenance an aspect attaches to its outcome: what it extracted, which
+/// criterion failed, what a judge said. Empty maps do not allocate.
+pub type Details = Map<String, Value>;
+
+/// The outcome of one aspect on one sample.
+///
+/// Only [`Outcome::Scored`] carries a number. The others stay distinct all
+/// the way to the output, where the spec's `on_missing` policy decides how
+/// they enter the reward.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The aspect produced a value.
+    Scored {
+        /// The value, always finite.
+        value: f64,
+    },
+    /// The aspect does not apply to this sample (no reference to compare
+    /// with, a gate that did not pass…).
+    NotApplicable {
+        /// Why, in words a user can act on.
+        reason: String,
+    },
+    /// The aspect could not produce a value (bad input, an error).
+    Failed {
+        /// What went wrong.
+        error: String,
+    },
+    /// The aspect ran past its deadline.
+    TimedOut {
+        /// The deadline it missed, in milliseconds.
+        after_ms: u64,
+    },
+}
+
+/// The four kinds of outcome, as the output's `status` field spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// [`Outcome::Scored`]
+    Scored,
+    /// [`Outcome::NotApplicable`]
+    NotApplicable,
+    /// [`Outcome::Failed`]
+    Failed,
+    /// [`Outcome::TimedOut`]
+    TimedOut,
+}
+
+impl Status {
+    /// Every status, in output order.
+    pub const ALL: [Status; 4] = [
+        Status::Scored,
+        Status::NotApplicable,
+        Status::Failed,
+        Status::TimedOut,
+    ];
+
+    /// The name used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Scored => "scored",
+            Status::NotApplicable => "not_applicable",
+            Status::Failed => "failed",
+            Status::TimedOut => "timed_out",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Outcome {
+    /// A scored outcome. A non-finite value becomes [`Outcome::Failed`]: a NaN
+    /// reward poisons a whole training batch, so it never leaves an aspect.
+    pub fn scored(value: f64) -> Self {
+        if value.is_finite() {
+            Outcome::Scored { value }
+        } else {
+            Outcome::Failed {
+                error: format!("the aspect computed a non-finite value ({value})"),
+            }
+        }
+    }
+
+    /// A not-applicable outcome.
+    pub fn not_applicable(reason: impl Into<String>) -> Self {
+        Outcome::NotApplicable {
+            reason: reason.into(),
+        }
+    }
+
+    /// A failed outcome.
+    pub fn failed(error: impl Into<String>) -> Self {
+        Outcome::Failed {
+            error: error.into(),
+        }
+    }
+
+    /// A timed-out outcome.
+    pub fn timed_out(after: Duration) -> Self {
+        Outcome::TimedOut {
+            after_ms: after.as_millis().try_into().unwrap_or(u64::MAX),
+        }
+    }
+
+    /// The value, when scored.
+    pub fn value(&self) -> Option<f64> {
+        match self {
+            Outcome::Scored { value } => Some(*value),
+            _ => None,
+        }
+    }
+
+    /// The kind of outcome.
+    pub fn status(&self) -> Status {
+        match self {
+            Outcome::Scored { .. } => Status::Scored,
+            Outcome::NotApplicable { .. } => Status::NotApplicable,
+            Outcome::Failed { .. } => Status::Failed,
+            Outcome::TimedOut { .. } => Status::TimedOut,
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Scored { value } => write!(f, "scored {value}"),
+            Outcome::NotApplicable { reason } => write!(f, "not applicable: {reason}"),
+            Outcome::Failed { error } => write!(f, "failed: {error}"),
+            Outcome::TimedOut { after_ms } => write!(f, "timed out after {after_ms} ms"),
+        }
+    }
+}
+
+/// An outcome with the provenance that explains it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// The outcome.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// Provenance details, shown beside the outcome in the output.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub details: Details,
+}
+
+impl Evaluation {
+    /// An evaluation without details.
+    pub fn new(outcome: Outcome) -> Self {
+        Self {
+            outcome,
+            details: Details::new(),
+        }
+    }
+
+    /// A scored evaluation (see [`Outcome::scored`]).
+    pub fn scored(value: f64) -> Self {
+        Self::new(Outcome::scored(value))
+    }
+
+    /// A not-applicable evaluation.
+    pub fn not_applicable(reason: impl Into<String>) -> Self {
+        Self::new(Outcome::not_applicable(reason))
+    }
+
+    /// A failed evaluation.
+    pub fn failed(error: impl Into<String>) -> Self {
+        Self::new(Outcome::failed(error))
+    }
+
+    /// Adds one provenance detail.
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.details.insert(key.to_owned(), value.into());
+        self
+    }
+}
+
+impl From<Outcome> for Evaluation {
+    fn from(outcome: Outcome) -> Self {
+        Self::new(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn non_finite_values_never_leave_an_aspect() {
+        assert_eq!(Outcome::scored(f64::NAN).status(), Status::Failed);
+        assert_eq!(Outcome::scored(f64::INFINITY).status(), Status::Failed);
+        assert_eq!(Outcome::scored(-0.5).value(), Some(-0.5));
+    }
+
+    #[test]
+    fn evaluation_serializes_flat() {
+        let e = Evaluation::scored(1.0).with("extracted", "42");
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({"status": "scored", "value": 1.0, "details": {"extracted": "42"}})
+        );
+        let back: Evaluation = serde_json::from_value(serde_json::to_value(&e).unwrap()).unwrap();
+        assert_eq!(back, e);
+        let t = Evaluation::new(Outcome::timed_out(Duration::from_millis(1500)));
+        assert_eq!(
+            serde_json::to_value(&t).unwrap(),
+            json!({"status": "timed_out", "after_ms": 1500})
+        );
+    }
+}
