@@ -22,7 +22,7 @@ pub mod spec;
 
 pub use aspect::{Aspect, Context, Cost};
 pub use outcome::{Details, Evaluation, Outcome, Status};
-pub use registry::{BuildContext, BuildError, KindEntry, Registry};
+pub use registry::{BuildContext, BuildError, BuildFn, KindEntry, Registry};
 pub use sample::{Content, Message, Sample};
 pub use score::{AspectResult, Score};
 pub use spec::{AspectSpec, Combine, CombineMethod, Limits, Normalize, OnMissing, Spec, SpecError};

@@ -64,14 +64,23 @@ impl BuildError {
         let value = Value::Object(params.clone());
         serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
-            let field = (path != "." && !path.is_empty()).then_some(path);
-            BuildError::Param {
-                field,
-                message: e.into_inner().to_string(),
-            }
+            let message = e.into_inner().to_string();
+            let field = if path != "." && !path.is_empty() {
+                Some(path)
+            } else {
+                // serde names an unknown field only in its message.
+                message
+                    .strip_prefix("unknown field `")
+                    .and_then(|rest| rest.split('`').next())
+                    .map(str::to_owned)
+            };
+            BuildError::Param { field, message }
         })
     }
 }
+
+/// Builds an aspect from its parameters.
+pub type BuildFn = fn(&Map<String, Value>, &BuildContext) -> Result<Box<dyn Aspect>, BuildError>;
 
 /// One aspect kind.
 #[derive(Clone, Copy)]
@@ -85,7 +94,7 @@ pub struct KindEntry {
     pub version: u32,
     /// Builds the aspect from its parameters (the spec's aspect table without
     /// the fields every aspect shares).
-    pub build: fn(&Map<String, Value>, &BuildContext) -> Result<Box<dyn Aspect>, BuildError>,
+    pub build: BuildFn,
 }
 
 impl fmt::Debug for KindEntry {

@@ -59,6 +59,16 @@ impl Content {
         }
     }
 
+    /// A prompt from JSON: a string or a list of chat messages.
+    pub fn prompt_from_json(value: Value) -> Result<Self, String> {
+        prompt_content(value).map_err(|e| e.to_string())
+    }
+
+    /// A response from JSON: a string or a list of chat messages.
+    pub fn response_from_json(value: Value) -> Result<Self, String> {
+        response_content(value).map_err(|e| e.to_string())
+    }
+
     /// The text aspects read.
     pub fn text(&self) -> &str {
         &self.text
@@ -236,7 +246,8 @@ mod tests {
 
     #[test]
     fn plain_text_sample() {
-        let s: Sample = serde_json::from_value(json!({"id": "a", "prompt": "2+2?", "response": "4"})).unwrap();
+        let s: Sample =
+            serde_json::from_value(json!({"id": "a", "prompt": "2+2?", "response": "4"})).unwrap();
         assert_eq!(s.prompt.text(), "2+2?");
         assert_eq!(s.response.text(), "4");
         assert!(s.response.messages().is_none());
@@ -263,13 +274,20 @@ mod tests {
     #[test]
     fn missing_response_is_an_error() {
         let err = serde_json::from_value::<Sample>(json!({"id": "a"})).unwrap_err();
-        assert!(err.to_string().contains("missing field `response`"), "{err}");
+        assert!(
+            err.to_string().contains("missing field `response`"),
+            "{err}"
+        );
     }
 
     #[test]
     fn wrong_response_type_says_what_was_expected() {
         let err = serde_json::from_value::<Sample>(json!({"response": 3})).unwrap_err();
-        assert!(err.to_string().contains("a string or a list of chat messages"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("a string or a list of chat messages"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,15 +1,18 @@
 //! The final reward of a sample and how it came about.
 
-use serde::ser::{SerializeMap, Serializer};
+use std::sync::Arc;
+
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
 use crate::{Evaluation, Outcome};
 
 /// One aspect's part in a [`Score`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct AspectResult {
-    /// The aspect's name in the spec.
-    pub name: String,
+    /// The aspect's name in the spec (shared, so that a batch of scores
+    /// does not allocate a name per sample).
+    pub name: Arc<str>,
     /// Its outcome and provenance details.
     pub evaluation: Evaluation,
     /// How long the evaluation took, in microseconds (zero on a cache hit).
@@ -69,7 +72,7 @@ pub struct Score {
 impl Score {
     /// The result of the named aspect.
     pub fn aspect(&self, name: &str) -> Option<&AspectResult> {
-        self.aspects.iter().find(|a| a.name == name)
+        self.aspects.iter().find(|a| &*a.name == name)
     }
 }
 
@@ -79,7 +82,7 @@ impl Serialize for Aspects<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for a in self.0 {
-            map.serialize_entry(&a.name, a)?;
+            map.serialize_entry(&*a.name, a)?;
         }
         map.end()
     }

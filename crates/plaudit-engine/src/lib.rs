@@ -1,1 +1,235 @@
-//! placeholder
+//! Runs a reward spec over batches of samples.
+//!
+//! An [`Engine`] is built once from a spec: every aspect is constructed (so
+//! bad parameters are reported before any sample is read), gates are put in
+//! evaluation order, and a bounded CPU pool is started. Then
+//! [`Engine::score_batch`] turns samples into [`Score`]s:
+//!
+//! 1. expensive aspects are looked up in the [`Cache`], one transaction per
+//!    batch;
+//! 2. samples are evaluated in parallel on the pool (rayon), each aspect with
+//!    its own deadline; a gate that did not pass skips the aspects behind it;
+//! 3. a watchdog on the calling thread notices an aspect that overruns its
+//!    deadline without returning: its evaluation becomes `timed_out`, the
+//!    held worker is abandoned with its pool, and the rest of the batch is
+//!    finished on a fresh pool — so no aspect can stall a batch;
+//! 4. new evaluations of expensive aspects are written to the cache;
+//! 5. aspect values are combined and normalized within groups.
+//!
+//! The engine never turns a failure into a number on its own: how a
+//! non-scored outcome enters the reward is the spec's `on_missing` decision.
+#![deny(missing_docs)]
+
+mod cache;
+mod combine;
+mod run;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use plaudit_core::spec::{SpecSource, canonical_json, evaluation_order};
+use plaudit_core::{Aspect, BuildContext, Cost, OnMissing, Registry, Score, Spec, SpecError};
+use rayon::ThreadPool;
+
+pub use cache::{Cache, CacheError, CacheKey};
+
+/// The registry of every aspect kind this build knows.
+pub fn default_registry() -> Registry {
+    let mut registry = Registry::new();
+    plaudit_verifiers::register(&mut registry);
+    registry
+}
+
+/// One built aspect with the spec fields the engine acts on.
+#[derive(Debug)]
+struct Prepared {
+    name: Arc<str>,
+    aspect: Box<dyn Aspect>,
+    timeout: Duration,
+    on_missing: OnMissing,
+    pass_threshold: f64,
+    weight: f64,
+    gates: Vec<usize>,
+    cached: bool,
+    /// BLAKE3 of (kind, version, parameters): half of every cache key.
+    config_hash: [u8; 32],
+}
+
+#[derive(Debug)]
+struct Inner {
+    spec: Spec,
+    hash: String,
+    aspects: Vec<Prepared>,
+    order: Vec<usize>,
+}
+
+/// Configures an [`Engine`].
+#[derive(Debug, Default)]
+pub struct EngineBuilder {
+    registry: Option<Registry>,
+    threads: Option<usize>,
+    cache: Option<Arc<Cache>>,
+}
+
+impl EngineBuilder {
+    /// The aspect kinds the spec may use (default: [`default_registry`]).
+    pub fn registry(mut self, registry: Registry) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    /// Worker threads for CPU aspects (default: the available parallelism).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads.max(1));
+        self
+    }
+
+    /// Caches evaluations of expensive aspects (and of aspects whose spec
+    /// says `cache = true`) in this cache. Without one, nothing is cached.
+    pub fn cache(mut self, cache: Arc<Cache>) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// Parses the spec, builds every aspect and starts the pool. All
+    /// problems — syntax, validation, and parameters each kind rejects — are
+    /// reported together, located in the spec's text.
+    pub fn build(self, source: &SpecSource) -> Result<Engine, SpecError> {
+        let registry = self.registry.unwrap_or_else(default_registry);
+        let spec = source.parse(&registry)?;
+        let cx = BuildContext {
+            base_dir: source.base_dir.clone(),
+        };
+        let order = evaluation_order(&spec);
+        let mut aspects = Vec::with_capacity(spec.aspects.len());
+        let mut problems = Vec::new();
+        for (i, a) in spec.aspects.iter().enumerate() {
+            let entry = registry.get(&a.kind).expect("validated kinds exist");
+            match (entry.build)(&a.params, &cx) {
+                Ok(aspect) => {
+                    let cached = a.cache.unwrap_or(aspect.cost() == Cost::Expensive);
+                    let mut h = blake3::Hasher::new();
+                    h.update(a.kind.as_bytes());
+                    h.update(&[0]);
+                    h.update(&entry.version.to_le_bytes());
+                    h.update(&canonical_json(&serde_json::Value::Object(
+                        a.params.clone(),
+                    )));
+                    let gates = a
+                        .requires
+                        .iter()
+                        .map(|r| {
+                            spec.aspects
+                                .iter()
+                                .position(|b| &b.name == r)
+                                .expect("validated")
+                        })
+                        .collect();
+                    aspects.push(Prepared {
+                        name: Arc::from(a.name.as_str()),
+                        aspect,
+                        timeout: a.timeout(),
+                        on_missing: a.on_missing(&spec),
+                        pass_threshold: a.pass_threshold,
+                        weight: a.weight,
+                        gates,
+                        cached,
+                        config_hash: *h.finalize().as_bytes(),
+                    });
+                }
+                Err(e) => problems.push(source.aspect_error(
+                    i,
+                    e.field(),
+                    format!("aspect `{}` ({}): {e}", a.name, a.kind),
+                )),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(SpecError::new(source.origin.clone(), problems));
+        }
+        let threads = self
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let hash = spec.content_hash();
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                spec,
+                hash,
+                aspects,
+                order,
+            }),
+            pool: Mutex::new(Arc::new(new_pool(threads))),
+            threads,
+            cache: self.cache,
+            cache_errors: Mutex::new(Vec::new()),
+        })
+    }
+}
+
+fn new_pool(threads: usize) -> ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("plaudit-worker-{i}"))
+        .build()
+        .expect("starting the worker pool")
+}
+
+/// A spec, built and ready to score batches of samples. Shareable across
+/// threads; batches may be scored concurrently.
+#[derive(Debug)]
+pub struct Engine {
+    inner: Arc<Inner>,
+    pool: Mutex<Arc<ThreadPool>>,
+    threads: usize,
+    cache: Option<Arc<Cache>>,
+    cache_errors: Mutex<Vec<String>>,
+}
+
+impl Engine {
+    /// Configures an engine.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// Builds an engine from a spec file with the default registry.
+    pub fn from_path(path: impl Into<PathBuf>) -> Result<Engine, SpecError> {
+        Self::builder().build(&SpecSource::from_path(&path.into())?)
+    }
+
+    /// The spec.
+    pub fn spec(&self) -> &Spec {
+        &self.inner.spec
+    }
+
+    /// The spec's content hash.
+    pub fn spec_hash(&self) -> &str {
+        &self.inner.hash
+    }
+
+    /// The aspect names, in spec (and output) order.
+    pub fn aspect_names(&self) -> Vec<Arc<str>> {
+        self.inner.aspects.iter().map(|a| a.name.clone()).collect()
+    }
+
+    /// Whether scores depend on other samples of the batch (group
+    /// normalization): callers that split a stream into batches must then
+    /// keep each group within one batch.
+    pub fn needs_groups(&self) -> bool {
+        let c = &self.inner.spec.combine;
+        c.normalize != plaudit_core::Normalize::None
+            || c.method == plaudit_core::CombineMethod::NormalizeThenSum
+    }
+
+    /// Cache errors met so far (each reported once, then cleared). A cache
+    /// failure never fails a score: the engine evaluates without the cache.
+    pub fn take_cache_errors(&self) -> Vec<String> {
+        std::mem::take(&mut *self.cache_errors.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Scores a batch. Scores come back in the order of `samples`; group
+    /// normalization is computed within the batch.
+    pub fn score_batch(&self, samples: Vec<plaudit_core::Sample>) -> Vec<Score> {
+        run::score_batch(self, samples)
+    }
+}

@@ -26,6 +26,14 @@ pub struct SpecError {
 }
 
 impl SpecError {
+    /// An error with these problems.
+    pub fn new(origin: impl Into<String>, problems: Vec<Problem>) -> Self {
+        Self {
+            origin: origin.into(),
+            problems,
+        }
+    }
+
     /// An error with a single problem at no particular place.
     pub fn single(origin: impl Into<String>, message: impl Into<String>) -> Self {
         Self {

@@ -47,7 +47,10 @@ pub(crate) fn span_of(source: &str, path: &[Seg]) -> Option<std::ops::Range<usiz
                     Some(v) => v.get_ref().as_table(),
                 };
                 table
-                    .and_then(|t| t.iter().find(|(key, _)| key.get_ref().as_ref() == k.as_str()))
+                    .and_then(|t| {
+                        t.iter()
+                            .find(|(key, _)| key.get_ref().as_ref() == k.as_str())
+                    })
                     .map(|(key, v)| (key.span(), v))
             }
             Seg::Index(i) => value
@@ -79,13 +82,21 @@ mod tests {
     #[test]
     fn finds_nested_fields() {
         let src = "name = \"x\"\n\n[[aspect]]\nname = \"a\"\nkind = \"k\"\n\n[[aspect]]\nname = \"b\"\nweight = \"heavy\"\n";
-        let path = [Seg::Key("aspect".into()), Seg::Index(1), Seg::Key("weight".into())];
+        let path = [
+            Seg::Key("aspect".into()),
+            Seg::Index(1),
+            Seg::Key("weight".into()),
+        ];
         let span = span_of(src, &path).unwrap();
         assert_eq!(line_col(src, span.start), (9, 1));
         assert_eq!(display(&path), "aspect[1].weight");
         // A missing field points at its aspect.
-        let path = [Seg::Key("aspect".into()), Seg::Index(0), Seg::Key("nope".into())];
+        let path = [
+            Seg::Key("aspect".into()),
+            Seg::Index(0),
+            Seg::Key("nope".into()),
+        ];
         let span = span_of(src, &path).unwrap();
-        assert_eq!(line_col(src, span.start).0, 4);
+        assert_eq!(line_col(src, span.start).0, 3, "the `[[aspect]]` header");
     }
 }

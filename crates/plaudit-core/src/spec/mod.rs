@@ -240,9 +240,7 @@ impl Spec {
     /// key order and TOML-versus-JSON do not change it.
     pub fn content_hash(&self) -> String {
         let value = serde_json::to_value(self).expect("a spec always serializes");
-        let mut bytes = Vec::new();
-        write_canonical(&value, &mut bytes);
-        let hash = blake3::hash(&bytes);
+        let hash = blake3::hash(&canonical_json(&value));
         hash.to_hex()[..32].to_owned()
     }
 
@@ -257,8 +255,15 @@ impl Spec {
     }
 }
 
-/// JSON with object keys sorted at every level, whatever map type serde_json
-/// was built with.
+/// Canonical JSON of a value: object keys sorted at every level, no
+/// whitespace, whatever map type serde_json was built with. Content hashes
+/// (the spec's, cache keys) are taken over this.
+pub fn canonical_json(value: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_canonical(value, &mut out);
+    out
+}
+
 fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {

@@ -120,7 +120,10 @@ impl SpecSource {
             }
         })?;
         de.end().map_err(|e| {
-            SpecError::single(&self.origin, format!("trailing characters after the spec: {e}"))
+            SpecError::single(
+                &self.origin,
+                format!("trailing characters after the spec: {e}"),
+            )
         })?;
         Ok(spec)
     }

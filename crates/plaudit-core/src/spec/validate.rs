@@ -60,7 +60,10 @@ pub(crate) fn validate(spec: &Spec, registry: &Registry) -> Problems {
             problems.push((at(i, "kind"), unknown_kind(&a.kind, registry)));
         }
         if !a.weight.is_finite() {
-            problems.push((at(i, "weight"), format!("weight must be finite, not {}", a.weight)));
+            problems.push((
+                at(i, "weight"),
+                format!("weight must be finite, not {}", a.weight),
+            ));
         }
         if !a.pass_threshold.is_finite() {
             problems.push((
@@ -76,7 +79,10 @@ pub(crate) fn validate(spec: &Spec, registry: &Registry) -> Problems {
     for (i, a) in spec.aspects.iter().enumerate() {
         for r in &a.requires {
             if r == &a.name {
-                problems.push((at(i, "requires"), format!("aspect `{}` requires itself", a.name)));
+                problems.push((
+                    at(i, "requires"),
+                    format!("aspect `{}` requires itself", a.name),
+                ));
             } else if !index_of.contains_key(r.as_str()) {
                 let names: Vec<&str> = spec.aspects.iter().map(|a| a.name.as_str()).collect();
                 problems.push((
@@ -91,7 +97,10 @@ pub(crate) fn validate(spec: &Spec, registry: &Registry) -> Problems {
         }
     }
     if let Some(cycle) = find_cycle(spec, &index_of) {
-        let names: Vec<&str> = cycle.iter().map(|&i| spec.aspects[i].name.as_str()).collect();
+        let names: Vec<&str> = cycle
+            .iter()
+            .map(|&i| spec.aspects[i].name.as_str())
+            .collect();
         problems.push((
             at(cycle[0], "requires"),
             format!("the gates form a cycle: {}", names.join(" → ")),
@@ -106,15 +115,18 @@ pub(crate) fn validate(spec: &Spec, registry: &Registry) -> Problems {
         problems.push((key("combine.offset"), "offset must be finite".into()));
     }
     if !(c.epsilon.is_finite() && c.epsilon >= 0.0) {
-        problems.push((key("combine.epsilon"), "epsilon must be a finite number ≥ 0".into()));
+        problems.push((
+            key("combine.epsilon"),
+            "epsilon must be a finite number ≥ 0".into(),
+        ));
     }
-    if let Some([lo, hi]) = c.clip {
-        if !(lo <= hi) {
-            problems.push((
-                key("combine.clip"),
-                format!("clip must be [low, high] with low ≤ high, not [{lo}, {hi}]"),
-            ));
-        }
+    if let Some([lo, hi]) = c.clip
+        && (lo.is_nan() || hi.is_nan() || lo > hi)
+    {
+        problems.push((
+            key("combine.clip"),
+            format!("clip must be [low, high] with low ≤ high, not [{lo}, {hi}]"),
+        ));
     }
     if c.method == CombineMethod::Product {
         for (i, a) in spec.aspects.iter().enumerate() {
@@ -144,9 +156,9 @@ fn unknown_kind(kind: &str, registry: &Registry) -> String {
         .filter(|(d, k)| *d <= 3.max(k.len() / 3))
         .min()
     {
-        message.push_str(&format!("; did you mean `{}`?", best.1));
+        message.push_str(&format!(" (did you mean `{}`?)", best.1));
     }
-    message.push_str(&format!(" Valid kinds: {}", kinds.join(", ")));
+    message.push_str(&format!("; valid kinds: {}", kinds.join(", ")));
     message
 }
 
@@ -184,7 +196,9 @@ fn find_cycle(spec: &Spec, index_of: &HashMap<&str, usize>) -> Option<Vec<usize>
         marks[i] = Mark::Active;
         stack.push(i);
         for r in &spec.aspects[i].requires {
-            let Some(&j) = index_of.get(r.as_str()) else { continue };
+            let Some(&j) = index_of.get(r.as_str()) else {
+                continue;
+            };
             if j == i {
                 continue; // reported as "requires itself"
             }
@@ -209,10 +223,10 @@ fn find_cycle(spec: &Spec, index_of: &HashMap<&str, usize>) -> Option<Vec<usize>
     }
     let mut marks = vec![Mark::New; spec.aspects.len()];
     for i in 0..spec.aspects.len() {
-        if marks[i] == Mark::New {
-            if let Some(c) = visit(i, spec, index_of, &mut marks, &mut Vec::new()) {
-                return Some(c);
-            }
+        if marks[i] == Mark::New
+            && let Some(c) = visit(i, spec, index_of, &mut marks, &mut Vec::new())
+        {
+            return Some(c);
         }
     }
     None

@@ -1,0 +1,370 @@
+//! Scoring one batch: cache, parallel evaluation under a watchdog, combination.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::RecvTimeoutError;
+use plaudit_core::{AspectResult, Context, Evaluation, OnMissing, Outcome, Sample, Score};
+use rayon::prelude::*;
+
+use crate::cache::CacheKey;
+use crate::combine::{Contribution, combine_batch};
+use crate::{Engine, Inner};
+
+/// How often the watchdog looks at the workers.
+const TICK: Duration = Duration::from_millis(20);
+/// How far past its deadline a running evaluation may go before its worker
+/// is given up on.
+const GRACE: Duration = Duration::from_millis(250);
+
+/// One sample's evaluations, in spec order, and which aspects a gate held back.
+struct SampleRun {
+    results: Vec<AspectResult>,
+    gated: Vec<bool>,
+}
+
+/// What each worker is doing, for the watchdog: `started` is nanoseconds
+/// since `epoch` plus one (0 when idle), `what` packs (sample, aspect).
+struct Slots {
+    epoch: Instant,
+    started: Vec<AtomicU64>,
+    what: Vec<AtomicU64>,
+}
+
+impl Slots {
+    fn new(n: usize) -> Self {
+        Self {
+            epoch: Instant::now(),
+            started: (0..n).map(|_| AtomicU64::new(0)).collect(),
+            what: (0..n).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    fn begin(&self, sample: usize, aspect: usize) {
+        if let Some(i) = rayon::current_thread_index() {
+            self.what[i].store(((sample as u64) << 20) | aspect as u64, Ordering::Relaxed);
+            let t = self.epoch.elapsed().as_nanos() as u64 + 1;
+            self.started[i].store(t, Ordering::Release);
+        }
+    }
+
+    fn end(&self) {
+        if let Some(i) = rayon::current_thread_index() {
+            self.started[i].store(0, Ordering::Release);
+        }
+    }
+
+    /// A (sample, aspect) running past its deadline plus grace.
+    fn stuck(&self, inner: &Inner) -> Option<(usize, usize)> {
+        let now = self.epoch.elapsed().as_nanos() as u64 + 1;
+        for (started, what) in self.started.iter().zip(&self.what) {
+            let t = started.load(Ordering::Acquire);
+            if t == 0 {
+                continue;
+            }
+            let w = what.load(Ordering::Relaxed);
+            let (sample, aspect) = ((w >> 20) as usize, (w & 0xF_FFFF) as usize);
+            let Some(p) = inner.aspects.get(aspect) else {
+                continue;
+            };
+            if now.saturating_sub(t) > (p.timeout + GRACE).as_nanos() as u64 {
+                return Some((sample, aspect));
+            }
+        }
+        None
+    }
+}
+
+pub(crate) fn score_batch(engine: &Engine, samples: Vec<Sample>) -> Vec<Score> {
+    let inner = &engine.inner;
+    let n = samples.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let samples = Arc::new(samples);
+
+    let cached: Vec<usize> = (0..inner.aspects.len())
+        .filter(|&a| inner.aspects[a].cached)
+        .collect();
+    let (keys, prefilled) = match (&engine.cache, cached.is_empty()) {
+        (Some(cache), false) => {
+            let keys = cache_keys(inner, &samples, &cached);
+            let flat: Vec<CacheKey> = keys.iter().flatten().flatten().copied().collect();
+            let hits = match cache.get_many(&flat) {
+                Ok(h) => h,
+                Err(e) => {
+                    engine.note_cache_error(e.to_string());
+                    vec![None; flat.len()]
+                }
+            };
+            let mut hits = hits.into_iter();
+            let prefilled: Vec<Vec<Option<Evaluation>>> = keys
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|k| k.and_then(|_| hits.next().flatten()))
+                        .collect()
+                })
+                .collect();
+            (Some(keys), Some(prefilled))
+        }
+        _ => (None, None),
+    };
+    let prefilled = Arc::new(prefilled);
+
+    let runs = dispatch(engine, &samples, &prefilled);
+
+    if let (Some(cache), Some(keys)) = (&engine.cache, &keys) {
+        let fresh = runs.iter().zip(keys).flat_map(|(run, row)| {
+            row.iter().enumerate().filter_map(move |(a, k)| {
+                let r = &run.results[a];
+                match (k, r.cache_hit) {
+                    (Some(k), Some(false)) if !run.gated[a] => Some((*k, &r.evaluation)),
+                    _ => None,
+                }
+            })
+        });
+        if let Err(e) = cache.put_many(fresh) {
+            engine.note_cache_error(e.to_string());
+        }
+    }
+
+    let weights: Vec<f64> = inner.aspects.iter().map(|a| a.weight).collect();
+    let rows: Vec<Vec<Contribution>> = runs.iter().map(|run| contributions(inner, run)).collect();
+    let groups: Vec<Option<&str>> = samples.iter().map(|s| s.group.as_deref()).collect();
+    let combined = combine_batch(&inner.spec.combine, &weights, &rows, &groups);
+
+    runs.into_iter()
+        .zip(combined)
+        .zip(samples.iter())
+        .map(|((run, c), sample)| Score {
+            id: sample.id.clone(),
+            reward: c.reward,
+            raw_reward: c.raw,
+            error: c.error,
+            aspects: run.results,
+        })
+        .collect()
+}
+
+impl Engine {
+    pub(crate) fn note_cache_error(&self, e: String) {
+        let mut errors = self.cache_errors.lock().unwrap_or_else(|e| e.into_inner());
+        if !errors.contains(&e) {
+            errors.push(e);
+        }
+    }
+}
+
+/// Cache keys, `keys[sample][aspect]`, `Some` for cached aspects only.
+fn cache_keys(inner: &Inner, samples: &[Sample], cached: &[usize]) -> Vec<Vec<Option<CacheKey>>> {
+    samples
+        .par_iter()
+        .map(|s| {
+            // The id and group do not change an aspect's verdict; the rest may.
+            let content = serde_json::to_vec(&(&s.prompt, &s.response, &s.reference, &s.meta))
+                .expect("samples serialize");
+            let content = blake3::hash(&content);
+            let mut row = vec![None; inner.aspects.len()];
+            for &a in cached {
+                let mut h = blake3::Hasher::new();
+                h.update(&inner.aspects[a].config_hash);
+                h.update(content.as_bytes());
+                row[a] = Some(CacheKey(*h.finalize().as_bytes()));
+            }
+            row
+        })
+        .collect()
+}
+
+/// Evaluates every sample, replacing the pool whenever a worker is held past
+/// an aspect's deadline, until every sample has a result.
+fn dispatch(
+    engine: &Engine,
+    samples: &Arc<Vec<Sample>>,
+    prefilled: &Arc<Option<Vec<Vec<Option<Evaluation>>>>>,
+) -> Vec<SampleRun> {
+    let n = samples.len();
+    let mut done: Vec<Option<SampleRun>> = (0..n).map(|_| None).collect();
+    let mut todo: Vec<usize> = (0..n).collect();
+    // (sample → aspect) evaluations abandoned by the watchdog.
+    let mut abandoned: HashMap<usize, Vec<usize>> = HashMap::new();
+
+    while !todo.is_empty() {
+        let pool = engine
+            .pool
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let slots = Arc::new(Slots::new(pool.current_num_threads()));
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = crossbeam_channel::unbounded::<(usize, SampleRun)>();
+        {
+            let inner = engine.inner.clone();
+            let samples = samples.clone();
+            let prefilled = prefilled.clone();
+            let slots = slots.clone();
+            let cancelled = cancelled.clone();
+            let todo = todo.clone();
+            let abandoned = abandoned.clone();
+            pool.spawn(move || {
+                todo.par_iter().with_min_len(8).for_each_with(tx, |tx, &s| {
+                    if cancelled.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let hits = prefilled.as_ref().as_ref().map(|p| p[s].as_slice());
+                    let skip = abandoned.get(&s).map_or(&[][..], Vec::as_slice);
+                    let run = evaluate_sample(&inner, &samples[s], s, hits, skip, &slots);
+                    let _ = tx.send((s, run));
+                });
+            });
+        }
+
+        let mut stuck = None;
+        loop {
+            match rx.recv_timeout(TICK) {
+                Ok((s, run)) => done[s] = Some(run),
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(hit) = slots.stuck(&engine.inner) {
+                        stuck = Some(hit);
+                        break;
+                    }
+                }
+            }
+        }
+        // Whatever arrived before the job ended or was given up on.
+        while let Ok((s, run)) = rx.try_recv() {
+            done[s] = Some(run);
+        }
+        if let Some((s, a)) = stuck {
+            cancelled.store(true, Ordering::Relaxed);
+            abandoned.entry(s).or_default().push(a);
+            // The held worker stays with the old pool, which ends once it is
+            // free; the rest of the batch runs on a fresh one.
+            *engine.pool.lock().unwrap_or_else(|e| e.into_inner()) =
+                Arc::new(crate::new_pool(engine.threads));
+        }
+        todo.retain(|&s| done[s].is_none());
+    }
+    done.into_iter()
+        .map(|r| r.expect("every sample has a result"))
+        .collect()
+}
+
+/// Evaluates the aspects of one sample in gate order.
+fn evaluate_sample(
+    inner: &Inner,
+    sample: &Sample,
+    index: usize,
+    hits: Option<&[Option<Evaluation>]>,
+    abandoned: &[usize],
+    slots: &Slots,
+) -> SampleRun {
+    let n = inner.aspects.len();
+    let mut results: Vec<Option<AspectResult>> = (0..n).map(|_| None).collect();
+    let mut passed = vec![false; n];
+    let mut gated = vec![false; n];
+    let size = sample.response.text().len();
+    let limit = inner.spec.limits.max_response_bytes;
+
+    for &a in &inner.order {
+        let p = &inner.aspects[a];
+        let hit = hits.and_then(|h| h[a].clone());
+        let cache_hit = p.cached.then_some(hit.is_some());
+        let mut latency_us = 0;
+        let evaluation = if size > limit {
+            Evaluation::failed(format!(
+                "the response is {size} bytes, over the limit of {limit} (limits.max_response_bytes); it was not read"
+            ))
+        } else if let Some(&g) = p.gates.iter().find(|&&g| !passed[g]) {
+            gated[a] = true;
+            let gate = &inner.aspects[g];
+            let why = match results[g].as_ref().map(|r| &r.evaluation.outcome) {
+                Some(Outcome::Scored { value }) => {
+                    format!("{value} < pass_threshold {}", gate.pass_threshold)
+                }
+                Some(other) => other.status().to_string(),
+                None => "not evaluated".into(),
+            };
+            Evaluation::not_applicable(format!("gated: `{}` did not pass ({why})", gate.name))
+                .with("gated_by", &*gate.name)
+        } else if abandoned.contains(&a) {
+            Evaluation::new(Outcome::timed_out(p.timeout)).with(
+                "abandoned",
+                "the aspect did not return by its deadline; its worker was given up on",
+            )
+        } else if let Some(hit) = hit {
+            hit
+        } else {
+            let cx = Context::with_timeout(p.timeout);
+            let start = Instant::now();
+            slots.begin(index, a);
+            let result = catch_unwind(AssertUnwindSafe(|| p.aspect.evaluate(sample, &cx)));
+            slots.end();
+            let elapsed = start.elapsed();
+            latency_us = elapsed.as_micros().try_into().unwrap_or(u64::MAX);
+            match result {
+                Ok(_) if elapsed > p.timeout => Evaluation::new(Outcome::timed_out(p.timeout)),
+                Ok(e) => e,
+                Err(panic) => {
+                    Evaluation::failed(format!("the aspect panicked: {}", panic_message(&panic)))
+                }
+            }
+        };
+        passed[a] = evaluation
+            .outcome
+            .value()
+            .is_some_and(|v| v >= p.pass_threshold);
+        results[a] = Some(AspectResult {
+            name: p.name.clone(),
+            evaluation,
+            latency_us,
+            cache_hit,
+        });
+    }
+    SampleRun {
+        results: results
+            .into_iter()
+            .map(|r| r.expect("every aspect is in the order"))
+            .collect(),
+        gated,
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(no message)".into()
+    }
+}
+
+/// How each aspect of a sample enters the combination.
+fn contributions(inner: &Inner, run: &SampleRun) -> Vec<Contribution> {
+    inner
+        .aspects
+        .iter()
+        .zip(&run.results)
+        .zip(&run.gated)
+        .map(|((p, r), &gated)| {
+            if gated {
+                return Contribution::Value(0.0);
+            }
+            match (&r.evaluation.outcome, p.on_missing) {
+                (Outcome::Scored { value }, _) => Contribution::Value(*value),
+                (_, OnMissing::Skip) => Contribution::Skip,
+                (_, OnMissing::Zero) => Contribution::Value(0.0),
+                (outcome, OnMissing::Fail) => Contribution::Fail(format!(
+                    "aspect `{}` {outcome} (on_missing = \"fail\")",
+                    p.name
+                )),
+            }
+        })
+        .collect()
+}
