@@ -97,15 +97,17 @@ impl EngineBuilder {
     /// reported together, located in the spec's text.
     pub fn build(self, source: &SpecSource) -> Result<Engine, SpecError> {
         let registry = self.registry.unwrap_or_else(default_registry);
-        let spec = source.parse(&registry)?;
+        let (spec, mut problems) = source.parse_with_problems(&registry)?;
         let cx = BuildContext {
             base_dir: source.base_dir.clone(),
         };
-        let order = evaluation_order(&spec);
         let mut aspects = Vec::with_capacity(spec.aspects.len());
-        let mut problems = Vec::new();
         for (i, a) in spec.aspects.iter().enumerate() {
-            let entry = registry.get(&a.kind).expect("validated kinds exist");
+            // Unknown kinds are already among the problems; the parameters of
+            // the others are checked even when the spec has other problems.
+            let Some(entry) = registry.get(&a.kind) else {
+                continue;
+            };
             match (entry.build)(&a.params, &cx) {
                 Ok(aspect) => {
                     let cached = a.cache.unwrap_or(aspect.cost() == Cost::Expensive);
@@ -146,8 +148,10 @@ impl EngineBuilder {
             }
         }
         if !problems.is_empty() {
+            problems.sort_by_key(|p| p.line);
             return Err(SpecError::new(source.origin.clone(), problems));
         }
+        let order = evaluation_order(&spec);
         let threads = self
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -219,6 +223,18 @@ impl Engine {
         let c = &self.inner.spec.combine;
         c.normalize != plaudit_core::Normalize::None
             || c.method == plaudit_core::CombineMethod::NormalizeThenSum
+    }
+
+    /// Whether any aspect's evaluations are cached (expensive aspects, and
+    /// those whose spec says `cache = true`).
+    pub fn has_cached_aspects(&self) -> bool {
+        self.inner.aspects.iter().any(|a| a.cached)
+    }
+
+    /// Uses this cache from now on.
+    pub fn with_cache(mut self, cache: Arc<Cache>) -> Self {
+        self.cache = Some(cache);
+        self
     }
 
     /// Cache errors met so far (each reported once, then cleared). A cache

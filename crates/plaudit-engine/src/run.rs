@@ -274,7 +274,8 @@ fn evaluate_sample(
     for &a in &inner.order {
         let p = &inner.aspects[a];
         let hit = hits.and_then(|h| h[a].clone());
-        let cache_hit = p.cached.then_some(hit.is_some());
+        // `hits` is there only when the engine has a cache.
+        let cache_hit = (p.cached && hits.is_some()).then_some(hit.is_some());
         let mut latency_us = 0;
         let evaluation = if size > limit {
             Evaluation::failed(format!(

@@ -78,16 +78,28 @@ impl SpecSource {
     /// names, gates and kinds (against `registry`). Every problem found is
     /// reported, not just the first.
     pub fn parse(&self, registry: &Registry) -> Result<Spec, SpecError> {
+        let (spec, problems) = self.parse_with_problems(registry)?;
+        if problems.is_empty() {
+            Ok(spec)
+        } else {
+            Err(SpecError::new(self.origin.clone(), problems))
+        }
+    }
+
+    /// Like [`SpecSource::parse`], but a spec that parsed is returned with
+    /// its validation problems, so that a caller can add the problems it
+    /// finds itself (parameters a kind rejects) and report all at once.
+    /// Syntax and type errors are still an `Err`: there is no spec to check.
+    pub fn parse_with_problems(
+        &self,
+        registry: &Registry,
+    ) -> Result<(Spec, Vec<Problem>), SpecError> {
         let spec = match self.format {
             Format::Toml => self.parse_toml()?,
             Format::Json => self.parse_json()?,
         };
         let problems = super::validate::validate(&spec, registry);
-        if problems.is_empty() {
-            Ok(spec)
-        } else {
-            Err(self.error(problems))
-        }
+        Ok((spec, self.error(problems).problems))
     }
 
     fn parse_toml(&self) -> Result<Spec, SpecError> {

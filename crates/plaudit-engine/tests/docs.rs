@@ -1,0 +1,83 @@
+//! Every TOML spec shown in the docs parses and builds, so the docs cannot
+//! drift from the code.
+
+use std::path::{Path, PathBuf};
+
+use plaudit_core::spec::{Format, SpecSource};
+use plaudit_engine::Engine;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The ```toml blocks of a Markdown file that are whole specs, with their
+/// first line number.
+fn spec_blocks(text: &str) -> Vec<(usize, String)> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for (i, line) in text.lines().enumerate() {
+        match &mut current {
+            None if line.trim_start().starts_with("```toml") => {
+                current = Some((i + 2, String::new()))
+            }
+            Some(_) if line.trim_start().starts_with("```") => {
+                let (at, body) = current.take().unwrap();
+                if body.contains("[[aspect]]") {
+                    blocks.push((at, body));
+                }
+            }
+            Some((_, body)) => {
+                body.push_str(line);
+                body.push('\n');
+            }
+            None => {}
+        }
+    }
+    blocks
+}
+
+fn check(file: &str, min_blocks: usize) {
+    let path = root().join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let blocks = spec_blocks(&text);
+    assert!(
+        blocks.len() >= min_blocks,
+        "{file} has {} spec examples",
+        blocks.len()
+    );
+    let mut failures = Vec::new();
+    for (line, body) in blocks {
+        let mut source = SpecSource::from_text(format!("{file}:{line}"), body, Format::Toml);
+        source.base_dir = root();
+        if let Err(e) = Engine::builder().threads(1).build(&source) {
+            failures.push(e.to_string());
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn spec_grammar_examples_build() {
+    check("docs/spec.md", 1);
+}
+
+#[test]
+fn every_aspect_kind_has_a_building_example() {
+    check("docs/aspects.md", 9);
+    let text = std::fs::read_to_string(root().join("docs/aspects.md")).unwrap();
+    for entry in plaudit_engine::default_registry().entries() {
+        assert!(
+            text.contains(&format!("kind = \"{}\"", entry.kind)),
+            "docs/aspects.md has no example of {}",
+            entry.kind
+        );
+    }
+}
+
+#[test]
+fn readme_and_example_specs_build() {
+    check("README.md", 0);
+    for spec in ["examples/math-grpo.toml", "bench/rule5.toml"] {
+        Engine::from_path(root().join(spec)).unwrap_or_else(|e| panic!("{e}"));
+    }
+}

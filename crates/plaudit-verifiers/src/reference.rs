@@ -1,0 +1,60 @@
+//! The acceptable answers of a sample's reference, borrowed.
+//!
+//! Mirrors [`Sample::reference_answers`] (a string or number is one answer,
+//! a list gives several, anything else is no usable reference) without
+//! copying the strings: the match aspects read references once per sample.
+
+use std::borrow::Cow;
+
+use plaudit_core::Sample;
+use serde_json::Value;
+
+/// Why a match aspect does not apply, in the words of its outcome.
+pub(crate) const NO_REFERENCE: &str =
+    "the sample has no reference answer (a string, a number or a list of them)";
+
+/// The reference answers, or `None` when the sample has no usable reference.
+pub(crate) fn answers(sample: &Sample) -> Option<Vec<Cow<'_, str>>> {
+    fn scalar(v: &Value) -> Option<Cow<'_, str>> {
+        match v {
+            Value::String(s) => Some(Cow::Borrowed(s)),
+            Value::Number(n) => Some(Cow::Owned(n.to_string())),
+            Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+            _ => None,
+        }
+    }
+    match sample.reference.as_ref()? {
+        Value::Array(items) => {
+            let answers: Option<Vec<_>> = items.iter().map(scalar).collect();
+            answers.filter(|a| !a.is_empty())
+        }
+        other => scalar(other).map(|s| vec![s]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn agrees_with_reference_answers() {
+        let cases = [
+            None,
+            Some(json!(null)),
+            Some(json!("42")),
+            Some(json!(3.5)),
+            Some(json!(true)),
+            Some(json!(["a", 1, false])),
+            Some(json!([])),
+            Some(json!(["a", {"b": 1}])),
+            Some(json!({"k": 1})),
+        ];
+        for reference in cases {
+            let mut sample = Sample::new("s", "r");
+            sample.reference = reference.clone();
+            let ours = answers(&sample).map(|v| v.into_iter().map(Cow::into_owned).collect());
+            assert_eq!(ours, sample.reference_answers(), "reference {reference:?}");
+        }
+    }
+}
