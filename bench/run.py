@@ -95,6 +95,15 @@ def main():
     py_best = min(py, key=lambda r: r["reward_s"])
     py_total = min(r["load_s"] + r["reward_s"] + r["write_s"] for r in py)
 
+    # The engine in-process on the same samples, already loaded: the number to
+    # compare with Python's reward functions on loaded data.
+    engine_runs = []
+    for _ in range(args.repeat):
+        _, out, _ = measured(["cargo", "bench", "-q", "-p", "plaudit-engine", "--bench", "engine", "--",
+                              str(ROOT / "bench" / "rule5.toml"), str(data.resolve())])
+        engine_runs.append(json.loads(out.strip().splitlines()[-1]))
+    engine_best = max(r["per_s"] for r in engine_runs)
+
     walls = []
     for _ in range(args.repeat):
         wall, _, _ = measured([str(PLAUDIT), "score", "--spec", "bench/rule5.toml", str(data),
@@ -105,16 +114,19 @@ def main():
     checked, diff, reward_diff = agreement(OUT / "plaudit.jsonl", OUT / "python.jsonl")
     rows = [
         ("python rewards only (in-process, data loaded)", n / py_best["reward_s"]),
+        ("plaudit engine only (in-process, data loaded)", engine_best),
         ("python end to end (JSONL in, JSONL out)", n / py_total),
         ("plaudit score end to end (JSONL in, JSONL out)", n / pl),
     ]
     print(f"\n{n} samples ({size_mb:.0f} MB of JSONL), spec bench/rule5.toml, {os.cpu_count()} cores")
     for name, rate in rows:
         print(f"  {name:50} {rate:>12,.0f} samples/s")
-    print(f"  ratio, plaudit end to end / python rewards only: {n / pl / (n / py_best['reward_s']):.1f}x")
+    print(f"  ratio, in-process / in-process:                  {engine_best / (n / py_best['reward_s']):.1f}x")
     print(f"  ratio, end to end / end to end:                  {py_total / pl:.1f}x")
+    print(f"  ratio, plaudit end to end / python rewards only: {n / pl / (n / py_best['reward_s']):.1f}x")
     print(f"  agreement over {checked} samples: reward differs on {reward_diff}; per aspect {diff}")
     result = {"samples": n, "python_reward_only_per_s": n / py_best["reward_s"],
+              "plaudit_engine_only_per_s": engine_best,
               "python_end_to_end_per_s": n / py_total, "plaudit_end_to_end_per_s": n / pl,
               "disagreements": diff, "reward_disagreements": reward_diff}
 

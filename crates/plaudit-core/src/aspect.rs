@@ -24,8 +24,14 @@ pub struct Context {
 impl Context {
     /// A context whose deadline is `timeout` from now.
     pub fn with_timeout(timeout: Duration) -> Self {
+        Self::starting_at(Instant::now(), timeout)
+    }
+
+    /// A context for an evaluation that started at `start` (saves reading
+    /// the clock again when the caller has just read it).
+    pub fn starting_at(start: Instant, timeout: Duration) -> Self {
         Self {
-            deadline: Instant::now() + timeout,
+            deadline: start + timeout,
             timeout,
         }
     }

@@ -1,14 +1,106 @@
 //! What one aspect says about one sample.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Provenance an aspect attaches to its outcome: what it extracted, which
-/// criterion failed, what a judge said. Empty maps do not allocate.
-pub type Details = Map<String, Value>;
+/// criterion failed, what a judge said. Serialized as a JSON object, keys
+/// in insertion order.
+///
+/// A small vector rather than a map: evaluations carry a handful of details
+/// and are made by the million, so a static key costs no allocation and an
+/// empty set costs nothing.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Details(Vec<(Cow<'static, str>, Value)>);
+
+impl Details {
+    /// No details.
+    pub const fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    /// Sets a detail, replacing one with the same key.
+    pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<Value>) {
+        let key = key.into();
+        let value = value.into();
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    /// The detail with this key.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Whether there is a detail with this key.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Whether there are no details.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many details there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The details in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+}
+
+impl std::ops::Index<&str> for Details {
+    type Output = Value;
+
+    /// The detail with this key, or `null` when there is none (as
+    /// `serde_json::Value` indexes).
+    fn index(&self, key: &str) -> &Value {
+        static NULL: Value = Value::Null;
+        self.get(key).unwrap_or(&NULL)
+    }
+}
+
+impl Serialize for Details {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k.as_ref(), v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Details {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Details;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of details")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Details, A::Error> {
+                let mut d = Details::new();
+                while let Some((k, v)) = map.next_entry::<String, Value>()? {
+                    d.insert(k, v);
+                }
+                Ok(d)
+            }
+        }
+        deserializer.deserialize_map(V)
+    }
+}
 
 /// The outcome of one aspect on one sample.
 ///
@@ -152,7 +244,7 @@ pub struct Evaluation {
     #[serde(flatten)]
     pub outcome: Outcome,
     /// Provenance details, shown beside the outcome in the output.
-    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    #[serde(default, skip_serializing_if = "Details::is_empty")]
     pub details: Details,
 }
 
@@ -180,9 +272,9 @@ impl Evaluation {
         Self::new(Outcome::failed(error))
     }
 
-    /// Adds one provenance detail.
-    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.details.insert(key.to_owned(), value.into());
+    /// Adds one provenance detail. A `&'static str` key costs no allocation.
+    pub fn with(mut self, key: impl Into<Cow<'static, str>>, value: impl Into<Value>) -> Self {
+        self.details.insert(key, value);
         self
     }
 }

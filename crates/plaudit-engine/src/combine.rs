@@ -120,6 +120,23 @@ pub(crate) fn combine_batch(
     out
 }
 
+/// The reward of one sample when the spec normalizes nothing across
+/// samples: the same as [`combine_batch`] gives it, computed on its own.
+pub(crate) fn single(combine: &Combine, weights: &[f64], row: &[Contribution]) -> Combined {
+    match plain(combine, weights, row) {
+        Ok(v) => Combined {
+            reward: Some(finish(combine, v)),
+            raw: None,
+            error: None,
+        },
+        Err(e) => Combined {
+            reward: None,
+            raw: None,
+            error: Some(e),
+        },
+    }
+}
+
 /// Scale, offset, clip.
 fn finish(combine: &Combine, v: f64) -> f64 {
     let v = v * combine.scale + combine.offset;
@@ -250,6 +267,33 @@ mod tests {
         assert_eq!(one(CombineMethod::WeightedSum), Some(1.2));
         assert_eq!(one(CombineMethod::Min), Some(0.2));
         assert_eq!(one(CombineMethod::Product), Some(0.25));
+    }
+
+    #[test]
+    fn single_agrees_with_the_batch_without_groups() {
+        let rows = vec![
+            vec![Value(1.0), Value(0.5), Skip],
+            vec![Fail("x".into()), Value(1.0), Value(2.0)],
+            vec![Skip, Skip, Skip],
+            vec![Value(-3.0), Value(0.0), Value(9.0)],
+        ];
+        let w = [0.2, 2.0, 0.5];
+        for method in [
+            CombineMethod::WeightedSum,
+            CombineMethod::Min,
+            CombineMethod::Product,
+        ] {
+            let c = Combine {
+                method,
+                scale: 2.0,
+                offset: 0.5,
+                clip: Some([-1.0, 3.0]),
+                ..Combine::default()
+            };
+            let batch = combine_batch(&c, &w, &rows, &[Some("g"); 4]);
+            let one: Vec<Combined> = rows.iter().map(|r| single(&c, &w, r)).collect();
+            assert_eq!(batch, one, "{method:?}");
+        }
     }
 
     #[test]

@@ -62,6 +62,8 @@ struct Inner {
     hash: String,
     aspects: Vec<Prepared>,
     order: Vec<usize>,
+    weights: Vec<f64>,
+    needs_groups: bool,
 }
 
 /// Configures an [`Engine`].
@@ -156,12 +158,18 @@ impl EngineBuilder {
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let hash = spec.content_hash();
+        let weights = aspects.iter().map(|a| a.weight).collect();
+        let c = &spec.combine;
+        let needs_groups = c.normalize != plaudit_core::Normalize::None
+            || c.method == plaudit_core::CombineMethod::NormalizeThenSum;
         Ok(Engine {
             inner: Arc::new(Inner {
                 spec,
                 hash,
                 aspects,
                 order,
+                weights,
+                needs_groups,
             }),
             pool: Mutex::new(Arc::new(new_pool(threads))),
             threads,
@@ -220,9 +228,7 @@ impl Engine {
     /// normalization): callers that split a stream into batches must then
     /// keep each group within one batch.
     pub fn needs_groups(&self) -> bool {
-        let c = &self.inner.spec.combine;
-        c.normalize != plaudit_core::Normalize::None
-            || c.method == plaudit_core::CombineMethod::NormalizeThenSum
+        self.inner.needs_groups
     }
 
     /// Whether any aspect's evaluations are cached (expensive aspects, and

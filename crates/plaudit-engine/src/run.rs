@@ -11,19 +11,27 @@ use plaudit_core::{AspectResult, Context, Evaluation, OnMissing, Outcome, Sample
 use rayon::prelude::*;
 
 use crate::cache::CacheKey;
-use crate::combine::{Contribution, combine_batch};
+use crate::combine::{Combined, Contribution, combine_batch, single};
 use crate::{Engine, Inner};
 
 /// How often the watchdog looks at the workers.
 const TICK: Duration = Duration::from_millis(20);
+/// Samples per task on the pool: large enough that scheduling and result
+/// messages cost little, small enough to balance the load. A chunk held by
+/// an aspect that never returns is evaluated again on a fresh pool.
+const CHUNK: usize = 32;
 /// How far past its deadline a running evaluation may go before its worker
 /// is given up on.
 const GRACE: Duration = Duration::from_millis(250);
 
-/// One sample's evaluations, in spec order, and which aspects a gate held back.
+/// One sample's evaluations, in spec order, which aspects a gate held back,
+/// and its reward — computed on the worker unless the spec normalizes across
+/// samples, in which case the contributions wait for the whole batch.
 struct SampleRun {
+    id: String,
     results: Vec<AspectResult>,
     gated: Vec<bool>,
+    reward: Result<Combined, Vec<Contribution>>,
 }
 
 /// What each worker is doing, for the watchdog: `started` is nanoseconds
@@ -43,10 +51,10 @@ impl Slots {
         }
     }
 
-    fn begin(&self, sample: usize, aspect: usize) {
+    fn begin(&self, sample: usize, aspect: usize, at: Instant) {
         if let Some(i) = rayon::current_thread_index() {
             self.what[i].store(((sample as u64) << 20) | aspect as u64, Ordering::Relaxed);
-            let t = self.epoch.elapsed().as_nanos() as u64 + 1;
+            let t = at.saturating_duration_since(self.epoch).as_nanos() as u64 + 1;
             self.started[i].store(t, Ordering::Release);
         }
     }
@@ -132,20 +140,43 @@ pub(crate) fn score_batch(engine: &Engine, samples: Vec<Sample>) -> Vec<Score> {
         }
     }
 
-    let weights: Vec<f64> = inner.aspects.iter().map(|a| a.weight).collect();
-    let rows: Vec<Vec<Contribution>> = runs.iter().map(|run| contributions(inner, run)).collect();
-    let groups: Vec<Option<&str>> = samples.iter().map(|s| s.group.as_deref()).collect();
-    let combined = combine_batch(&inner.spec.combine, &weights, &rows, &groups);
+    let mut runs = runs;
+    if inner.needs_groups {
+        let rows: Vec<Vec<Contribution>> = runs
+            .iter_mut()
+            .map(
+                |run| match std::mem::replace(&mut run.reward, Err(Vec::new())) {
+                    Err(row) => row,
+                    Ok(_) => unreachable!("grouped specs combine per batch"),
+                },
+            )
+            .collect();
+        let groups: Vec<Option<&str>> = samples.iter().map(|s| s.group.as_deref()).collect();
+        let combined = combine_batch(&inner.spec.combine, &inner.weights, &rows, &groups);
+        for (run, c) in runs.iter_mut().zip(combined) {
+            run.reward = Ok(c);
+        }
+    }
+    // Dropping a batch of samples is real work; let a worker do it.
+    let pool = engine
+        .pool
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    pool.spawn(move || drop(samples));
 
     runs.into_iter()
-        .zip(combined)
-        .zip(samples.iter())
-        .map(|((run, c), sample)| Score {
-            id: sample.id.clone(),
-            reward: c.reward,
-            raw_reward: c.raw,
-            error: c.error,
-            aspects: run.results,
+        .map(|run| {
+            let c = run
+                .reward
+                .unwrap_or_else(|_| unreachable!("combined above"));
+            Score {
+                id: run.id,
+                reward: c.reward,
+                raw_reward: c.raw,
+                error: c.error,
+                aspects: run.results,
+            }
         })
         .collect()
 }
@@ -201,7 +232,9 @@ fn dispatch(
             .clone();
         let slots = Arc::new(Slots::new(pool.current_num_threads()));
         let cancelled = Arc::new(AtomicBool::new(false));
-        let (tx, rx) = crossbeam_channel::unbounded::<(usize, SampleRun)>();
+        // Results travel a chunk at a time: one message (and at most one
+        // wake-up of the waiting thread) per CHUNK samples, not per sample.
+        let (tx, rx) = crossbeam_channel::unbounded::<Vec<(usize, SampleRun)>>();
         {
             let inner = engine.inner.clone();
             let samples = samples.clone();
@@ -211,14 +244,20 @@ fn dispatch(
             let todo = todo.clone();
             let abandoned = abandoned.clone();
             pool.spawn(move || {
-                todo.par_iter().with_min_len(8).for_each_with(tx, |tx, &s| {
-                    if cancelled.load(Ordering::Relaxed) {
-                        return;
+                todo.par_chunks(CHUNK).for_each_with(tx, |tx, chunk| {
+                    let mut runs = Vec::with_capacity(chunk.len());
+                    for &s in chunk {
+                        if cancelled.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        let hits = prefilled.as_ref().as_ref().map(|p| p[s].as_slice());
+                        let skip = abandoned.get(&s).map_or(&[][..], Vec::as_slice);
+                        runs.push((
+                            s,
+                            evaluate_sample(&inner, &samples[s], s, hits, skip, &slots),
+                        ));
                     }
-                    let hits = prefilled.as_ref().as_ref().map(|p| p[s].as_slice());
-                    let skip = abandoned.get(&s).map_or(&[][..], Vec::as_slice);
-                    let run = evaluate_sample(&inner, &samples[s], s, hits, skip, &slots);
-                    let _ = tx.send((s, run));
+                    let _ = tx.send(runs);
                 });
             });
         }
@@ -226,7 +265,11 @@ fn dispatch(
         let mut stuck = None;
         loop {
             match rx.recv_timeout(TICK) {
-                Ok((s, run)) => done[s] = Some(run),
+                Ok(runs) => {
+                    for (s, run) in runs {
+                        done[s] = Some(run);
+                    }
+                }
                 Err(RecvTimeoutError::Disconnected) => break,
                 Err(RecvTimeoutError::Timeout) => {
                     if let Some(hit) = slots.stuck(&engine.inner) {
@@ -237,8 +280,10 @@ fn dispatch(
             }
         }
         // Whatever arrived before the job ended or was given up on.
-        while let Ok((s, run)) = rx.try_recv() {
-            done[s] = Some(run);
+        while let Ok(runs) = rx.try_recv() {
+            for (s, run) in runs {
+                done[s] = Some(run);
+            }
         }
         if let Some((s, a)) = stuck {
             cancelled.store(true, Ordering::Relaxed);
@@ -301,9 +346,9 @@ fn evaluate_sample(
         } else if let Some(hit) = hit {
             hit
         } else {
-            let cx = Context::with_timeout(p.timeout);
             let start = Instant::now();
-            slots.begin(index, a);
+            let cx = Context::starting_at(start, p.timeout);
+            slots.begin(index, a, start);
             let result = catch_unwind(AssertUnwindSafe(|| p.aspect.evaluate(sample, &cx)));
             slots.end();
             let elapsed = start.elapsed();
@@ -327,12 +372,21 @@ fn evaluate_sample(
             cache_hit,
         });
     }
+    let results: Vec<AspectResult> = results
+        .into_iter()
+        .map(|r| r.expect("every aspect is in the order"))
+        .collect();
+    let row = contributions(inner, &results, &gated);
+    let reward = if inner.needs_groups {
+        Err(row)
+    } else {
+        Ok(single(&inner.spec.combine, &inner.weights, &row))
+    };
     SampleRun {
-        results: results
-            .into_iter()
-            .map(|r| r.expect("every aspect is in the order"))
-            .collect(),
+        id: sample.id.clone(),
+        results,
         gated,
+        reward,
     }
 }
 
@@ -347,12 +401,12 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// How each aspect of a sample enters the combination.
-fn contributions(inner: &Inner, run: &SampleRun) -> Vec<Contribution> {
+fn contributions(inner: &Inner, results: &[AspectResult], gated: &[bool]) -> Vec<Contribution> {
     inner
         .aspects
         .iter()
-        .zip(&run.results)
-        .zip(&run.gated)
+        .zip(results)
+        .zip(gated)
         .map(|((p, r), &gated)| {
             if gated {
                 return Contribution::Value(0.0);

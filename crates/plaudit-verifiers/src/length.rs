@@ -113,7 +113,7 @@ impl Measure {
     pub(crate) fn measure(&self, text: &str) -> Result<usize, String> {
         match self {
             Measure::Chars => Ok(text.chars().count()),
-            Measure::Words => Ok(crate::text::py_words(text).count()),
+            Measure::Words => Ok(crate::text::count_py_words(text)),
             #[cfg(feature = "tokenizers")]
             Measure::Tokens(t) => t.count(text),
         }

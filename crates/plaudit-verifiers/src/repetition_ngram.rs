@@ -47,8 +47,8 @@
 //!   the repetition penalty of Yeo et al., *Demystifying Long
 //!   Chain-of-Thought Reasoning in LLMs* (2025).
 
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::cell::RefCell;
+use std::hash::Hasher;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -56,7 +56,7 @@ use serde_json::{Map, Value};
 use plaudit_core::{Aspect, BuildContext, BuildError, Context, Evaluation, KindEntry, Sample};
 
 use crate::deadline::{Ticker, timed_out};
-use crate::text::py_words;
+use crate::text::{ascii_word_spans, py_words};
 
 /// The kind's registry entry.
 pub const ENTRY: KindEntry = KindEntry {
@@ -112,60 +112,17 @@ struct Repetition {
     max_penalty: f64,
 }
 
-/// A word with the hash of its lowercase form.
-#[derive(Debug, Clone, Copy)]
-struct Word<'a> {
-    hash: u64,
-    text: &'a str,
-}
-
-impl<'a> Word<'a> {
-    fn new(text: &'a str) -> Self {
-        let mut h = FxHasher::default();
-        if text.is_ascii() {
-            for b in text.bytes() {
-                h.write_u8(b.to_ascii_lowercase());
-            }
-        } else {
-            for c in text.chars().flat_map(char::to_lowercase) {
-                h.write_u32(c as u32);
-            }
-        }
-        Self {
-            hash: h.finish(),
-            text,
-        }
-    }
-
-    fn same(&self, other: &Word<'_>) -> bool {
-        self.hash == other.hash
-            && (self.text == other.text
-                || self
-                    .text
-                    .chars()
-                    .flat_map(char::to_lowercase)
-                    .eq(other.text.chars().flat_map(char::to_lowercase)))
+/// The hash of a word's lowercase form, as Python's `str.lower()` makes
+/// it. The lowercase form's bytes are hashed, so that a non-ASCII word whose
+/// lowercase is ASCII (the Kelvin sign's is `k`) hashes as the ASCII word it
+/// equals.
+fn word_hash(text: &str) -> u64 {
+    if text.is_ascii() {
+        hash_lowercase(text.as_bytes())
+    } else {
+        hash_lowercase(text.to_lowercase().as_bytes())
     }
 }
-
-/// An n-gram: a window of the word list, hashed from its words' hashes.
-struct Ngram<'w, 'a>(&'w [Word<'a>]);
-
-impl Hash for Ngram<'_, '_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        for w in self.0 {
-            state.write_u64(w.hash);
-        }
-    }
-}
-
-impl PartialEq for Ngram<'_, '_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.len() == other.0.len() && self.0.iter().zip(other.0).all(|(a, b)| a.same(b))
-    }
-}
-
-impl Eq for Ngram<'_, '_> {}
 
 /// The Fx hash (rustc's): a multiply-rotate per word, far cheaper than
 /// SipHash for keys that are already well-mixed hashes. No input here is
@@ -198,35 +155,278 @@ impl Hasher for FxHasher {
     }
 }
 
+/// Lowercases the ASCII letters of eight packed bytes at once; other bytes
+/// (including every byte of a multi-byte character) are left alone.
+fn ascii_lower8(x: u64) -> u64 {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let low7 = x & !HIGH;
+    let above_at = low7.wrapping_add(0x3f3f_3f3f_3f3f_3f3f); // byte ≥ 'A'
+    let above_z = low7.wrapping_add(0x2525_2525_2525_2525); // byte > 'Z'
+    let upper = above_at & !above_z & !x & HIGH;
+    x | (upper >> 2)
+}
+
+/// The hash of a word's bytes with ASCII letters lowercased, eight bytes per
+/// step. Callers pass words whose non-ASCII characters are already
+/// lowercase, so that equal lowercase forms hash equal.
+fn hash_lowercase(word: &[u8]) -> u64 {
+    hash_lowercase_at(word, 0, word.len())
+}
+
+/// An open-addressing table (linear probing) from a 64-bit hash to the
+/// first item that had it, emptied in O(1) by bumping a generation stamp, so
+/// that a worker that once saw a huge response does not pay to clear a huge
+/// table for every small one after it. Equality beyond the hash is the
+/// caller's: [`ProbeTable::find_or_insert`] asks it about each candidate.
+#[derive(Default)]
+struct ProbeTable {
+    slots: Vec<Slot>,
+    generation: u32,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    hash: u64,
+    first: u32,
+    generation: u32,
+}
+
+impl ProbeTable {
+    /// Empties the table and makes room for `items` entries at load ≤ 1/2.
+    fn reset(&mut self, items: usize) {
+        let want = (items * 2).next_power_of_two().max(16);
+        // Grow when needed; shrink only from a very large table, so that
+        // alternating long and short responses do not reallocate each time.
+        if self.slots.len() < want || (self.slots.len() > 1 << 16 && self.slots.len() > want * 64) {
+            self.slots = vec![Slot::default(); want];
+            self.generation = 0;
+        }
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            // Wrapped: stale stamps could look current.
+            self.slots.fill(Slot::default());
+            self.generation = 1;
+        }
+    }
+
+    /// The first item equal to `item` (same hash and `same(first, item)`),
+    /// or `None` after recording `item` as the first of its kind.
+    fn find_or_insert(&mut self, hash: u64, item: u32, same: impl Fn(u32) -> bool) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        // The high bits of an Fx hash are its best mixed.
+        let mut i = (hash >> 32) as usize & mask;
+        loop {
+            let slot = &mut self.slots[i];
+            if slot.generation != self.generation {
+                *slot = Slot {
+                    hash,
+                    first: item,
+                    generation: self.generation,
+                };
+                return None;
+            }
+            if slot.hash == hash && same(slot.first) {
+                return Some(slot.first);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
+/// Buffers reused across evaluations on one worker thread, so that scoring
+/// a response allocates nothing once the buffers have grown.
+#[derive(Default)]
+struct Scratch {
+    /// (start, end) of each word in the text.
+    spans: Vec<(u32, u32)>,
+    /// The hash of each word's lowercase form.
+    hashes: Vec<u64>,
+    /// n-gram hash → the first window with those words.
+    ngram_table: ProbeTable,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
 impl Aspect for Repetition {
     fn evaluate(&self, sample: &Sample, cx: &Context) -> Evaluation {
+        let text = sample.response.text();
+        if u32::try_from(text.len()).is_err() {
+            return Evaluation::failed(format!(
+                "the response is {} bytes; repetition.ngram reads at most 4 GiB",
+                text.len()
+            ));
+        }
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => self.count(text, cx, &mut scratch),
+            // Only reachable if an aspect re-entered itself on this thread.
+            Err(_) => self.count(text, cx, &mut Scratch::default()),
+        })
+    }
+}
+
+impl Repetition {
+    /// Counts distinct n-grams exactly: n-grams are found by the hash of
+    /// their words' lowercase hashes, and a repeat is confirmed by comparing
+    /// the words themselves.
+    fn count(&self, text: &str, cx: &Context, scratch: &mut Scratch) -> Evaluation {
         let mut ticker = Ticker::new(cx);
-        let mut words = Vec::new();
-        for w in py_words(sample.response.text()) {
-            words.push(Word::new(w));
-            if ticker.expired(words.len() * 8) {
-                return timed_out(cx);
+        let Scratch {
+            spans,
+            hashes,
+            ngram_table,
+        } = scratch;
+        spans.clear();
+        hashes.clear();
+        // Offsets fit in u32: the text is under 4 GiB (checked by the caller).
+        let ascii = text.is_ascii();
+        let bytes = text.as_bytes();
+        if ascii {
+            ascii_word_spans(bytes, |a, b| {
+                spans.push((a as u32, b as u32));
+                hashes.push(hash_lowercase_at(bytes, a, b));
+            });
+        } else {
+            let base = text.as_ptr() as usize;
+            for w in py_words(text) {
+                let start = w.as_ptr() as usize - base;
+                spans.push((start as u32, (start + w.len()) as u32));
             }
         }
-        if words.len() < self.n {
+        if ticker.expired(text.len()) {
+            return timed_out(cx);
+        }
+        if spans.len() < self.n {
             return Evaluation::scored(0.0).with("ngrams", 0);
         }
-        let total = words.len() - self.n + 1;
-        let mut seen: HashSet<Ngram<'_, '_>, BuildHasherDefault<FxHasher>> =
-            HashSet::with_capacity_and_hasher(total, BuildHasherDefault::default());
-        for (i, window) in words.windows(self.n).enumerate() {
-            seen.insert(Ngram(window));
+
+        if !ascii {
+            for &span in spans.iter() {
+                hashes.push(word_hash(word_text(text, span)));
+            }
+        }
+        // Two words are the same when their hashes and lowercase forms are.
+        let same_word_at = |i: usize, j: usize| {
+            hashes[i] == hashes[j] && {
+                let ((a, b), (c, d)) = (spans[i], spans[j]);
+                if ascii {
+                    same_ascii_lowercase(bytes, a as usize, b as usize, c as usize, d as usize)
+                } else {
+                    same_word(word_text(text, (a, b)), word_text(text, (c, d)))
+                }
+            }
+        };
+
+        let n = self.n;
+        let total = spans.len() - n + 1;
+        ngram_table.reset(total);
+        let mut unique = 0;
+        for i in 0..total {
+            let mut h = FxHasher::default();
+            for &wh in &hashes[i..i + n] {
+                h.write_u64(wh);
+            }
+            let same = |first: u32| (0..n).all(|k| same_word_at(first as usize + k, i + k));
+            if ngram_table
+                .find_or_insert(h.finish(), i as u32, same)
+                .is_none()
+            {
+                unique += 1;
+            }
             if ticker.expired(i * 8) {
                 return timed_out(cx);
             }
         }
-        let unique = seen.len();
         let share = 1.0 - unique as f64 / total as f64;
         // `+ 0.0` turns −0.0 (no repeats times a negative penalty) into 0.0.
         Evaluation::scored(share * self.max_penalty + 0.0)
             .with("ngrams", total)
             .with("unique", unique)
     }
+}
+
+/// Eight bytes of `bytes` from `at`, little-endian, zero past `end`.
+#[inline]
+fn load8(bytes: &[u8], at: usize, end: usize) -> u64 {
+    let n = (end - at).min(8);
+    if at + 8 <= bytes.len() {
+        let x = u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+        if n == 8 {
+            x
+        } else {
+            x & ((1u64 << (8 * n)) - 1)
+        }
+    } else {
+        let mut x = 0u64;
+        for (k, &b) in bytes[at..at + n].iter().enumerate() {
+            x |= u64::from(b) << (8 * k);
+        }
+        x
+    }
+}
+
+/// [`hash_lowercase`] of `bytes[a..b]`, reading eight bytes at a time from
+/// the text itself (ASCII text only).
+#[inline(always)]
+fn hash_lowercase_at(bytes: &[u8], a: usize, b: usize) -> u64 {
+    let len = b - a;
+    // Most words are short: one load, one mix (the same value the general
+    // loop below computes for them).
+    if len < 8 && a + 8 <= bytes.len() {
+        let x = u64::from_le_bytes(bytes[a..a + 8].try_into().expect("8 bytes"));
+        let x = x & ((1u64 << (8 * len)) - 1);
+        let mut h = FxHasher::default();
+        h.write_u64(ascii_lower8(x) ^ ((len as u64) << 59));
+        return h.finish();
+    }
+    hash_lowercase_long(bytes, a, b)
+}
+
+/// [`hash_lowercase_at`] for long words and words at the end of the text.
+#[inline(never)]
+fn hash_lowercase_long(bytes: &[u8], a: usize, b: usize) -> u64 {
+    let len = b - a;
+    let mut h = FxHasher::default();
+    let mut p = a;
+    while p + 8 <= b {
+        h.write_u64(ascii_lower8(load8(bytes, p, b)));
+        p += 8;
+    }
+    let tail = if p < b { load8(bytes, p, b) } else { 0 };
+    h.write_u64(ascii_lower8(tail) ^ ((len as u64) << 59));
+    h.finish()
+}
+
+/// Whether `bytes[a..b]` and `bytes[c..d]` are equal after ASCII lowercasing.
+#[inline]
+fn same_ascii_lowercase(bytes: &[u8], a: usize, b: usize, c: usize, d: usize) -> bool {
+    if b - a != d - c {
+        return false;
+    }
+    let (mut p, mut q) = (a, c);
+    while p < b {
+        if ascii_lower8(load8(bytes, p, b)) != ascii_lower8(load8(bytes, q, d)) {
+            return false;
+        }
+        p += 8;
+        q += 8;
+    }
+    true
+}
+
+/// The text of a word span.
+fn word_text(text: &str, (a, b): (u32, u32)) -> &str {
+    &text[a as usize..b as usize]
+}
+
+/// Whether two words are equal after lowercasing, as Python's `str.lower()`.
+fn same_word(a: &str, b: &str) -> bool {
+    a == b
+        || (a.is_ascii() && b.is_ascii() && a.eq_ignore_ascii_case(b))
+        || a.chars()
+            .flat_map(char::to_lowercase)
+            .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 #[cfg(test)]
@@ -246,6 +446,38 @@ mod tests {
             .unwrap()
     }
 
+    #[test]
+    fn the_short_word_path_hashes_as_the_general_one() {
+        let text = b"a Bc DEF ghij KLMno pqrstU vwxyzAB cdefghIJ klmnopqrs tail";
+        let mut start = 0;
+        for (i, &c) in text.iter().chain(b" ").enumerate() {
+            if c == b' ' {
+                // With the text after the word (fast path) and without it.
+                let fast = hash_lowercase_at(text, start, i);
+                let alone = hash_lowercase(&text[start..i]);
+                assert_eq!(fast, alone, "{:?}", std::str::from_utf8(&text[start..i]));
+                start = i + 1;
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_lower8_lowercases_letters_only() {
+        for b in 0u8..=255 {
+            let bytes = [b, b'@', b'[', b'Z', b'a', 0x80, 0xc3, b];
+            let got = ascii_lower8(u64::from_le_bytes(bytes)).to_le_bytes();
+            assert_eq!(got, bytes.map(|c| c.to_ascii_lowercase()), "byte {b:#x}");
+        }
+    }
+
+    #[test]
+    fn a_word_whose_lowercase_is_ascii_repeats_its_ascii_twin() {
+        // Python: "\u212aey door x key door x".lower().split() repeats "key door x".
+        let v = run(json!({"n": 3}), "\u{212a}ey door x key door x");
+        assert_eq!(v, reference("\u{212a}ey door x key door x", 3, -1.0));
+        assert!(v < 0.0);
+    }
+
     /// open-r1's reward, for comparison in tests.
     fn reference(text: &str, n: usize, max_penalty: f64) -> f64 {
         let words: Vec<String> = py_words(text).map(str::to_lowercase).collect();
@@ -253,7 +485,7 @@ mod tests {
             return 0.0;
         }
         let grams: Vec<&[String]> = words.windows(n).collect();
-        let unique: HashSet<&[String]> = grams.iter().copied().collect();
+        let unique: std::collections::HashSet<&[String]> = grams.iter().copied().collect();
         (1.0 - unique.len() as f64 / grams.len() as f64) * max_penalty + 0.0
     }
 
