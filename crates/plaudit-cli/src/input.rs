@@ -10,6 +10,7 @@ use anyhow::Context as _;
 use clap::Args;
 use plaudit_core::{Content, Sample};
 use rayon::prelude::*;
+use serde::Deserialize;
 use serde_json::Value;
 
 /// A line longer than this is reported and skipped without being held in
@@ -70,6 +71,18 @@ impl FieldMap {
         }
     }
 
+    /// Whether every path is the default, so that rows can be read
+    /// straight into [`Fields`] without building a JSON tree first.
+    fn is_default(&self) -> bool {
+        let one = |p: &[String], name: &str| p.len() == 1 && p[0] == name;
+        one(&self.id, "id")
+            && one(&self.prompt, "prompt")
+            && one(&self.response, "response")
+            && self.reference.is_none()
+            && one(&self.group, "group")
+            && one(&self.meta, "meta")
+    }
+
     /// Builds a sample from one row, taking the fields out of it.
     /// `position` is the row's 0-based place in the whole input, the id of
     /// rows without one.
@@ -80,7 +93,54 @@ impl FieldMap {
                 type_name(&row)
             ));
         }
-        let response = match take(&mut row, &self.response) {
+        let reference = match &self.reference {
+            Some(path) => take(&mut row, path),
+            None => take(&mut row, &split("reference"))
+                .or_else(|| take(&mut row, &split("reward_model.ground_truth"))),
+        };
+        let fields = Fields {
+            id: take(&mut row, &self.id),
+            prompt: take(&mut row, &self.prompt),
+            response: take(&mut row, &self.response),
+            reference,
+            group: take(&mut row, &self.group),
+            meta: take(&mut row, &self.meta),
+        };
+        self.build(fields, position)
+    }
+
+    /// Parses one JSONL line into a sample.
+    pub fn sample_from_line(&self, line: &[u8], position: u64) -> Result<Sample, String> {
+        // The default layout reads straight into its fields; anything the
+        // fast path rejects (not an object, an odd `reward_model`, a
+        // repeated key) is read again the general way, so both agree.
+        let fast = self
+            .is_default()
+            .then(|| serde_json::from_slice::<DefaultRow>(line).ok())
+            .flatten();
+        let fields = match fast {
+            Some(row) => row.into_fields(),
+            None => match serde_json::from_slice::<Value>(line) {
+                Ok(row) if self.is_default() => Fields::from_value(row).map_err(|row| {
+                    format!("expected a JSON object per row, found {}", type_name(&row))
+                })?,
+                Ok(row) => return self.sample(row, position),
+                // A line that is not UTF-8 says so, rather than where JSON broke.
+                Err(e) => {
+                    return Err(match std::str::from_utf8(line) {
+                        Err(u) => {
+                            format!("invalid UTF-8 at byte {} of the line", u.valid_up_to() + 1)
+                        }
+                        Ok(_) => format!("malformed JSON: {e}"),
+                    });
+                }
+            },
+        };
+        self.build(fields, position)
+    }
+
+    fn build(&self, f: Fields, position: u64) -> Result<Sample, String> {
+        let response = match f.response {
             Some(Value::Null) | None => {
                 return Err(format!(
                     "no `{}` field; name the field holding the model's response with --response-field",
@@ -90,12 +150,12 @@ impl FieldMap {
             Some(v) => Content::response_from_json(v)
                 .map_err(|e| format!("field `{}`: {e}", self.response_name))?,
         };
-        let prompt = match take(&mut row, &self.prompt) {
+        let prompt = match f.prompt {
             Some(Value::Null) | None => Content::default(),
             Some(v) => Content::prompt_from_json(v)
                 .map_err(|e| format!("field `{}`: {e}", self.prompt.join(".")))?,
         };
-        let id = match take(&mut row, &self.id) {
+        let id = match f.id {
             Some(Value::String(s)) => s,
             Some(Value::Number(n)) => n.to_string(),
             Some(Value::Null) | None => position.to_string(),
@@ -107,13 +167,7 @@ impl FieldMap {
                 ));
             }
         };
-        let reference = match &self.reference {
-            Some(path) => take(&mut row, path),
-            None => take(&mut row, &split("reference"))
-                .or_else(|| take(&mut row, &split("reward_model.ground_truth"))),
-        }
-        .filter(|v| !v.is_null());
-        let group = match take(&mut row, &self.group) {
+        let group = match f.group {
             Some(Value::String(s)) => Some(s),
             Some(Value::Number(n)) => Some(n.to_string()),
             Some(Value::Null) | None => None,
@@ -125,15 +179,81 @@ impl FieldMap {
                 ));
             }
         };
-        let meta = take(&mut row, &self.meta).unwrap_or(Value::Null);
         Ok(Sample {
             id,
             prompt,
             response,
-            reference,
+            reference: f.reference.filter(|v| !v.is_null()),
             group,
-            meta,
+            meta: f.meta.unwrap_or(Value::Null),
         })
+    }
+}
+
+/// The fields of a row that make a sample, found but not yet checked.
+#[derive(Debug, Default)]
+struct Fields {
+    id: Option<Value>,
+    prompt: Option<Value>,
+    response: Option<Value>,
+    reference: Option<Value>,
+    group: Option<Value>,
+    meta: Option<Value>,
+}
+
+impl Fields {
+    /// The default layout's fields of a row already parsed as JSON; the
+    /// row itself when it is not an object.
+    fn from_value(row: Value) -> Result<Fields, Value> {
+        let Value::Object(mut map) = row else {
+            return Err(row);
+        };
+        let reference = map.remove("reference").or_else(|| {
+            map.get_mut("reward_model")
+                .and_then(Value::as_object_mut)
+                .and_then(|rm| rm.remove("ground_truth"))
+        });
+        Ok(Fields {
+            id: map.remove("id"),
+            prompt: map.remove("prompt"),
+            response: map.remove("response"),
+            reference,
+            group: map.remove("group"),
+            meta: map.remove("meta"),
+        })
+    }
+}
+
+/// A row in the default layout, read directly: other fields are skipped
+/// without being built.
+#[derive(Deserialize)]
+struct DefaultRow {
+    id: Option<Value>,
+    prompt: Option<Value>,
+    response: Option<Value>,
+    reference: Option<Value>,
+    reward_model: Option<RewardModel>,
+    group: Option<Value>,
+    meta: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct RewardModel {
+    ground_truth: Option<Value>,
+}
+
+impl DefaultRow {
+    fn into_fields(self) -> Fields {
+        Fields {
+            id: self.id,
+            prompt: self.prompt,
+            response: self.response,
+            reference: self
+                .reference
+                .or_else(|| self.reward_model.and_then(|rm| rm.ground_truth)),
+            group: self.group,
+            meta: self.meta,
+        }
     }
 }
 
@@ -185,51 +305,53 @@ pub type Parsed = (u64, Result<Sample, RowError>);
 
 impl Chunk {
     /// Parses every row in parallel. `first_position` is the position of the
-    /// chunk's first row in the whole input.
-    pub fn parse(self, file: &str, map: &FieldMap, first_position: u64) -> Vec<Parsed> {
+    /// chunk's first row in the whole input. Gives back the chunk's line
+    /// buffer, for the reader to fill again.
+    pub fn parse(
+        self,
+        file: &str,
+        map: &FieldMap,
+        first_position: u64,
+    ) -> (Vec<Parsed>, Option<Vec<u8>>) {
         match self {
-            Chunk::Lines { buf, lines } => lines
-                .into_par_iter()
-                .enumerate()
-                .map(|(i, (line, range))| {
-                    let position = first_position + i as u64;
-                    let r = range
-                        .and_then(|range| parse_line(&buf[range]))
-                        .and_then(|v| map.sample(v, position))
-                        .map_err(|message| RowError {
-                            place: format!("{file}:{line}"),
-                            message,
-                        });
-                    (position, r)
-                })
-                .collect(),
-            Chunk::Rows(rows) => rows
-                .into_par_iter()
-                .enumerate()
-                .map(|(i, (row, value))| {
-                    let position = first_position + i as u64;
-                    let r = value
-                        .and_then(|v| map.sample(v, position))
-                        .map_err(|message| RowError {
-                            place: format!("{file}:row {row}"),
-                            message,
-                        });
-                    (position, r)
-                })
-                .collect(),
+            Chunk::Lines { buf, lines } => {
+                let parsed = lines
+                    .into_par_iter()
+                    .enumerate()
+                    .map(|(i, (line, range))| {
+                        let position = first_position + i as u64;
+                        let r = range
+                            .and_then(|range| map.sample_from_line(&buf[range], position))
+                            .map_err(|message| RowError {
+                                place: format!("{file}:{line}"),
+                                message,
+                            });
+                        (position, r)
+                    })
+                    .collect();
+                (parsed, Some(buf))
+            }
+            Chunk::Rows(rows) => {
+                let parsed = rows
+                    .into_par_iter()
+                    .enumerate()
+                    .map(|(i, (row, value))| {
+                        let position = first_position + i as u64;
+                        let r = value
+                            .and_then(|v| map.sample(v, position))
+                            .map_err(|message| RowError {
+                                place: format!("{file}:row {row}"),
+                                message,
+                            });
+                        (position, r)
+                    })
+                    .collect();
+                (parsed, None)
+            }
         }
     }
 }
 
-fn parse_line(bytes: &[u8]) -> Result<Value, String> {
-    if let Err(e) = std::str::from_utf8(bytes) {
-        return Err(format!(
-            "invalid UTF-8 at byte {} of the line",
-            e.valid_up_to() + 1
-        ));
-    }
-    serde_json::from_slice(bytes).map_err(|e| format!("malformed JSON: {e}"))
-}
 
 /// A source of chunks.
 pub trait ChunkSource {
@@ -239,6 +361,9 @@ pub trait ChunkSource {
     fn size_hint(&self) -> Option<u64>;
     /// Progress so far in the same unit.
     fn progress(&self) -> u64;
+    /// Where used line buffers come back, to be filled again instead of
+    /// allocating (and page-faulting) a fresh one per chunk.
+    fn recycle_from(&mut self, _spare: crossbeam_channel::Receiver<Vec<u8>>) {}
 }
 
 /// Opens an input by extension: `.parquet` or JSONL (`-` is stdin).
@@ -278,6 +403,7 @@ struct Jsonl {
     len: Option<u64>,
     read: u64,
     line: u64,
+    spare: Option<crossbeam_channel::Receiver<Vec<u8>>>,
 }
 
 impl Jsonl {
@@ -287,13 +413,19 @@ impl Jsonl {
             len,
             read: 0,
             line: 0,
+            spare: None,
         }
     }
 }
 
 impl ChunkSource for Jsonl {
     fn next_chunk(&mut self, max_rows: usize) -> anyhow::Result<Option<Chunk>> {
-        let mut buf = Vec::new();
+        let mut buf = self
+            .spare
+            .as_ref()
+            .and_then(|r| r.try_recv().ok())
+            .unwrap_or_default();
+        buf.clear();
         let mut lines = Vec::new();
         // Bound a chunk by bytes too, so that a few huge lines do not pile up.
         while lines.len() < max_rows && buf.len() < (64 << 20) {
@@ -332,6 +464,10 @@ impl ChunkSource for Jsonl {
 
     fn size_hint(&self) -> Option<u64> {
         self.len
+    }
+
+    fn recycle_from(&mut self, spare: crossbeam_channel::Receiver<Vec<u8>>) {
+        self.spare = Some(spare);
     }
 
     fn progress(&self) -> u64 {

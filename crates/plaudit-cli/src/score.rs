@@ -99,7 +99,9 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<()> {
 
     for path in &args.inputs {
         let name = input::display_name(path);
-        let source = input::open(path)?;
+        let mut source = input::open(path)?;
+        let (spare_tx, spare_rx) = crossbeam_channel::bounded::<Vec<u8>>(2);
+        source.recycle_from(spare_rx);
         let bar = progress_bar(show_progress, source.size_hint(), &name);
         let (tx, rx) = crossbeam_channel::bounded::<anyhow::Result<(Chunk, u64)>>(2);
         let batch = args.batch_size as usize;
@@ -122,7 +124,10 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<()> {
         });
         for received in rx {
             let (chunk, progress) = received.with_context(|| format!("reading {name}"))?;
-            let parsed = chunk.parse(&name, &map, position);
+            let (parsed, buf) = chunk.parse(&name, &map, position);
+            if let Some(buf) = buf {
+                let _ = spare_tx.try_send(buf);
+            }
             position += parsed.len() as u64;
             let mut samples = Vec::with_capacity(parsed.len() + carry.len());
             samples.append(&mut carry);
