@@ -352,7 +352,6 @@ impl Chunk {
     }
 }
 
-
 /// A source of chunks.
 pub trait ChunkSource {
     /// The next chunk of up to `max_rows` rows, or `None` at the end.

@@ -64,6 +64,9 @@ struct Inner {
     order: Vec<usize>,
     weights: Vec<f64>,
     needs_groups: bool,
+    /// Whether any aspect is gated (evaluation order then differs from
+    /// spec order and gate results are looked up).
+    has_gates: bool,
 }
 
 /// Configures an [`Engine`].
@@ -159,6 +162,7 @@ impl EngineBuilder {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let hash = spec.content_hash();
         let weights = aspects.iter().map(|a| a.weight).collect();
+        let has_gates = aspects.iter().any(|a| !a.gates.is_empty());
         let c = &spec.combine;
         let needs_groups = c.normalize != plaudit_core::Normalize::None
             || c.method == plaudit_core::CombineMethod::NormalizeThenSum;
@@ -170,6 +174,7 @@ impl EngineBuilder {
                 order,
                 weights,
                 needs_groups,
+                has_gates,
             }),
             pool: Mutex::new(Arc::new(new_pool(threads))),
             threads,

@@ -129,8 +129,9 @@ pub(crate) fn score_batch(engine: &Engine, samples: Vec<Sample>) -> Vec<Score> {
         let fresh = runs.iter().zip(keys).flat_map(|(run, row)| {
             row.iter().enumerate().filter_map(move |(a, k)| {
                 let r = &run.results[a];
+                let gated = run.gated.get(a).copied().unwrap_or(false);
                 match (k, r.cache_hit) {
-                    (Some(k), Some(false)) if !run.gated[a] => Some((*k, &r.evaluation)),
+                    (Some(k), Some(false)) if !gated => Some((*k, &r.evaluation)),
                     _ => None,
                 }
             })
@@ -310,11 +311,25 @@ fn evaluate_sample(
     slots: &Slots,
 ) -> SampleRun {
     let n = inner.aspects.len();
-    let mut results: Vec<Option<AspectResult>> = (0..n).map(|_| None).collect();
-    let mut passed = vec![false; n];
-    let mut gated = vec![false; n];
+    // Results land in evaluation order; with no gates that is spec order
+    // and they are pushed straight into place.
+    let mut slots_by_aspect: Vec<Option<AspectResult>> = Vec::new();
+    let mut in_order: Vec<AspectResult> = Vec::new();
+    if inner.has_gates {
+        slots_by_aspect.resize_with(n, || None);
+    } else {
+        in_order.reserve_exact(n);
+    }
+    // Which aspects a gate held back: only tracked when there are gates.
+    let mut gated = if inner.has_gates {
+        vec![false; n]
+    } else {
+        Vec::new()
+    };
     let size = sample.response.text().len();
     let limit = inner.spec.limits.max_response_bytes;
+    // One clock read per aspect: each evaluation ends where the next starts.
+    let mut now = Instant::now();
 
     for &a in &inner.order {
         let p = &inner.aspects[a];
@@ -322,14 +337,23 @@ fn evaluate_sample(
         // `hits` is there only when the engine has a cache.
         let cache_hit = (p.cached && hits.is_some()).then_some(hit.is_some());
         let mut latency_us = 0;
+        let gate_failed = p.gates.iter().copied().find(|&g| {
+            let r = slots_by_aspect[g]
+                .as_ref()
+                .expect("gates are evaluated first");
+            !r.evaluation
+                .outcome
+                .value()
+                .is_some_and(|v| v >= inner.aspects[g].pass_threshold)
+        });
         let evaluation = if size > limit {
             Evaluation::failed(format!(
                 "the response is {size} bytes, over the limit of {limit} (limits.max_response_bytes); it was not read"
             ))
-        } else if let Some(&g) = p.gates.iter().find(|&&g| !passed[g]) {
+        } else if let Some(g) = gate_failed {
             gated[a] = true;
             let gate = &inner.aspects[g];
-            let why = match results[g].as_ref().map(|r| &r.evaluation.outcome) {
+            let why = match slots_by_aspect[g].as_ref().map(|r| &r.evaluation.outcome) {
                 Some(Outcome::Scored { value }) => {
                     format!("{value} < pass_threshold {}", gate.pass_threshold)
                 }
@@ -337,7 +361,7 @@ fn evaluate_sample(
                 None => "not evaluated".into(),
             };
             Evaluation::not_applicable(format!("gated: `{}` did not pass ({why})", gate.name))
-                .with("gated_by", &*gate.name)
+                .with("gated_by", gate.name.to_string())
         } else if abandoned.contains(&a) {
             Evaluation::new(Outcome::timed_out(p.timeout)).with(
                 "abandoned",
@@ -346,12 +370,13 @@ fn evaluate_sample(
         } else if let Some(hit) = hit {
             hit
         } else {
-            let start = Instant::now();
+            let start = now;
             let cx = Context::starting_at(start, p.timeout);
             slots.begin(index, a, start);
             let result = catch_unwind(AssertUnwindSafe(|| p.aspect.evaluate(sample, &cx)));
             slots.end();
-            let elapsed = start.elapsed();
+            now = Instant::now();
+            let elapsed = now.saturating_duration_since(start);
             latency_us = elapsed.as_micros().try_into().unwrap_or(u64::MAX);
             match result {
                 Ok(_) if elapsed > p.timeout => Evaluation::new(Outcome::timed_out(p.timeout)),
@@ -361,21 +386,26 @@ fn evaluate_sample(
                 }
             }
         };
-        passed[a] = evaluation
-            .outcome
-            .value()
-            .is_some_and(|v| v >= p.pass_threshold);
-        results[a] = Some(AspectResult {
+        let result = AspectResult {
             name: p.name.clone(),
             evaluation,
             latency_us,
             cache_hit,
-        });
+        };
+        if inner.has_gates {
+            slots_by_aspect[a] = Some(result);
+        } else {
+            in_order.push(result);
+        }
     }
-    let results: Vec<AspectResult> = results
-        .into_iter()
-        .map(|r| r.expect("every aspect is in the order"))
-        .collect();
+    let results: Vec<AspectResult> = if inner.has_gates {
+        slots_by_aspect
+            .into_iter()
+            .map(|r| r.expect("every aspect is in the order"))
+            .collect()
+    } else {
+        in_order
+    };
     let row = contributions(inner, &results, &gated);
     let reward = if inner.needs_groups {
         Err(row)
@@ -406,9 +436,9 @@ fn contributions(inner: &Inner, results: &[AspectResult], gated: &[bool]) -> Vec
         .aspects
         .iter()
         .zip(results)
-        .zip(gated)
-        .map(|((p, r), &gated)| {
-            if gated {
+        .enumerate()
+        .map(|(a, (p, r))| {
+            if gated.get(a).copied().unwrap_or(false) {
                 return Contribution::Value(0.0);
             }
             match (&r.evaluation.outcome, p.on_missing) {
