@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use clap::Args;
-use plaudit_core::{Content, Sample};
+use plaudit_core::{Content, Sample, json_type};
 use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
@@ -90,7 +90,7 @@ impl FieldMap {
         if !row.is_object() {
             return Err(format!(
                 "expected a JSON object per row, found {}",
-                type_name(&row)
+                json_type(&row)
             ));
         }
         let reference = match &self.reference {
@@ -122,7 +122,7 @@ impl FieldMap {
             Some(row) => row.into_fields(),
             None => match serde_json::from_slice::<Value>(line) {
                 Ok(row) if self.is_default() => Fields::from_value(row).map_err(|row| {
-                    format!("expected a JSON object per row, found {}", type_name(&row))
+                    format!("expected a JSON object per row, found {}", json_type(&row))
                 })?,
                 Ok(row) => return self.sample(row, position),
                 // A line that is not UTF-8 says so, rather than where JSON broke.
@@ -163,7 +163,7 @@ impl FieldMap {
                 return Err(format!(
                     "field `{}` must be a string or a number, not {}",
                     self.id.join("."),
-                    type_name(&other)
+                    json_type(&other)
                 ));
             }
         };
@@ -175,7 +175,7 @@ impl FieldMap {
                 return Err(format!(
                     "field `{}` must be a string or a number, not {}",
                     self.group.join("."),
-                    type_name(&other)
+                    json_type(&other)
                 ));
             }
         };
@@ -254,17 +254,6 @@ impl DefaultRow {
             group: self.group,
             meta: self.meta,
         }
-    }
-}
-
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -23,6 +23,6 @@ pub mod spec;
 pub use aspect::{Aspect, Context, Cost};
 pub use outcome::{Details, Evaluation, Outcome, Status};
 pub use registry::{BuildContext, BuildError, BuildFn, KindEntry, Registry};
-pub use sample::{Content, Message, Sample};
+pub use sample::{Content, Message, Sample, json_type};
 pub use score::{AspectResult, Score};
 pub use spec::{AspectSpec, Combine, CombineMethod, Limits, Normalize, OnMissing, Spec, SpecError};

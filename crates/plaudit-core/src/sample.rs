@@ -153,8 +153,9 @@ fn content_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     }
 }
 
-/// The JSON type name of a value, for error messages.
-pub(crate) fn json_type(v: &Value) -> &'static str {
+/// The JSON type of a value with its article ("a list", "null"), for error
+/// messages that say what was found instead of what was expected.
+pub fn json_type(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
