@@ -257,6 +257,19 @@ impl Engine {
     /// Scores a batch. Scores come back in the order of `samples`; group
     /// normalization is computed within the batch.
     pub fn score_batch(&self, samples: Vec<plaudit_core::Sample>) -> Vec<Score> {
+        let samples = Arc::new(samples);
+        let scores = run::score_batch(self, &samples);
+        // Freeing a batch of samples is real work; let a worker do it while
+        // the caller goes on.
+        let pool = self.pool.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        pool.spawn(move || drop(samples));
+        scores
+    }
+
+    /// Scores a batch the caller keeps: the samples are shared with the
+    /// workers, not copied, and stay the caller's afterwards (bindings that
+    /// hold their inputs, benchmarks that free them outside the clock).
+    pub fn score_shared(&self, samples: &Arc<Vec<plaudit_core::Sample>>) -> Vec<Score> {
         run::score_batch(self, samples)
     }
 }

@@ -86,20 +86,19 @@ impl Slots {
     }
 }
 
-pub(crate) fn score_batch(engine: &Engine, samples: Vec<Sample>) -> Vec<Score> {
+pub(crate) fn score_batch(engine: &Engine, samples: &Arc<Vec<Sample>>) -> Vec<Score> {
     let inner = &engine.inner;
     let n = samples.len();
     if n == 0 {
         return Vec::new();
     }
-    let samples = Arc::new(samples);
 
     let cached: Vec<usize> = (0..inner.aspects.len())
         .filter(|&a| inner.aspects[a].cached)
         .collect();
     let (keys, prefilled) = match (&engine.cache, cached.is_empty()) {
         (Some(cache), false) => {
-            let keys = cache_keys(inner, &samples, &cached);
+            let keys = cache_keys(inner, samples, &cached);
             let flat: Vec<CacheKey> = keys.iter().flatten().flatten().copied().collect();
             let hits = match cache.get_many(&flat) {
                 Ok(h) => h,
@@ -123,7 +122,7 @@ pub(crate) fn score_batch(engine: &Engine, samples: Vec<Sample>) -> Vec<Score> {
     };
     let prefilled = Arc::new(prefilled);
 
-    let runs = dispatch(engine, &samples, &prefilled);
+    let runs = dispatch(engine, samples, &prefilled);
 
     if let (Some(cache), Some(keys)) = (&engine.cache, &keys) {
         let fresh = runs.iter().zip(keys).flat_map(|(run, row)| {
@@ -158,13 +157,6 @@ pub(crate) fn score_batch(engine: &Engine, samples: Vec<Sample>) -> Vec<Score> {
             run.reward = Ok(c);
         }
     }
-    // Dropping a batch of samples is real work; let a worker do it.
-    let pool = engine
-        .pool
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    pool.spawn(move || drop(samples));
 
     runs.into_iter()
         .map(|run| {

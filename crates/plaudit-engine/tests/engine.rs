@@ -380,3 +380,26 @@ fn scoring_is_deterministic() {
         .collect();
     assert_eq!(a, b);
 }
+
+#[test]
+fn shared_batches_score_like_owned_ones() {
+    let e = engine(
+        "name = \"s\"\n[[aspect]]\nname = \"x\"\nkind = \"test.contains\"\nneedle = \"x\"\n",
+    );
+    let batch: Vec<Sample> = (0..100)
+        .map(|i| Sample::new(format!("{i}"), if i % 3 == 0 { "x" } else { "y" }))
+        .collect();
+    let shared = Arc::new(batch.clone());
+    let a: Vec<_> = e
+        .score_shared(&shared)
+        .into_iter()
+        .map(|s| (s.id, s.reward))
+        .collect();
+    let b: Vec<_> = e
+        .score_batch(batch)
+        .into_iter()
+        .map(|s| (s.id, s.reward))
+        .collect();
+    assert_eq!(a, b);
+    assert_eq!(shared.len(), 100, "the caller still has its samples");
+}
