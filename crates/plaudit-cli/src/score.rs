@@ -87,6 +87,21 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<()> {
     } else {
         engine
     };
+    // Every input must open before the output is created: a typo in an
+    // input name must not truncate last run's scores.
+    let out = args
+        .output
+        .as_deref()
+        .and_then(|o| std::fs::canonicalize(o).ok());
+    for path in args.inputs.iter().filter(|p| p.as_os_str() != "-") {
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        if out.is_some() && std::fs::canonicalize(path).ok() == out {
+            anyhow::bail!(
+                "the output {} is also an input; writing it would destroy the data",
+                path.display()
+            );
+        }
+    }
     let names = engine.aspect_names();
     let (mut sink, done) = output::open(args.output.as_deref(), &names, args.resume)?;
     let map = FieldMap::new(&args.fields);

@@ -352,6 +352,32 @@ fn a_missing_input_is_an_error_naming_it() {
 }
 
 #[test]
+fn a_missing_input_leaves_an_existing_output_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("scores.jsonl");
+    std::fs::write(&out, "{\"id\": \"kept\"}\n").unwrap();
+    let o = run(&[
+        "score",
+        "--spec",
+        SPEC,
+        "examples/gsm8k-rollouts.jsonl",
+        "missing.jsonl",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot open missing.jsonl"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "{\"id\": \"kept\"}\n"
+    );
+}
+
+#[test]
 fn cached_aspects_hit_the_sqlite_cache_on_a_second_run() {
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("cached.toml");
