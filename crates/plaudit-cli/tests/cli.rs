@@ -106,6 +106,27 @@ fn check_reports_every_problem_with_exit_2() {
 }
 
 #[test]
+fn a_spec_that_is_not_utf8_or_not_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("latin1.toml");
+    std::fs::write(&spec, b"name = \"caf\xe9\"\n").unwrap();
+    let o = run(&["check", spec.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o).replace(&dir.path().display().to_string(), "[DIR]");
+    assert_eq!(
+        err.trim(),
+        "error: the spec [DIR]/latin1.toml has 1 problem\n  [DIR]/latin1.toml:1:12: the file is not valid UTF-8"
+    );
+    let o = run(&["check", "nope.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("nope.toml: cannot read the file"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn malformed_rows_are_reported_and_the_rest_is_scored() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.jsonl");

@@ -171,7 +171,7 @@ fn json_errors_carry_line_and_column() {
 fn an_empty_spec_needs_aspects() {
     insta::assert_snapshot!(toml("name = \"x\"\n").unwrap_err(), @r"
     the spec spec.toml has 1 problem
-      spec.toml:`aspect`: the spec has no aspects; add at least one [[aspect]] table
+      spec.toml: `aspect`: the spec has no aspects; add at least one [[aspect]] table
     ");
 }
 

@@ -72,7 +72,9 @@ impl fmt::Display for SpecError {
             if n == 1 { "" } else { "s" }
         )?;
         for p in &self.problems {
-            write!(f, "\n  {}:{p}", self.origin)?;
+            // `file:line:col: …` where located, `file: …` where not.
+            let sep = if p.line.is_some() { ":" } else { ": " };
+            write!(f, "\n  {}{sep}{p}", self.origin)?;
         }
         Ok(())
     }
