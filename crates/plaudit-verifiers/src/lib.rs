@@ -85,3 +85,21 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Helpers shared by the kinds' tests.
+
+    use plaudit_core::{BuildContext, BuildFn};
+    use serde_json::Value;
+
+    /// Asserts that `build` rejects each parameter set, naming `field` (""
+    /// for none) and saying something containing `message`.
+    pub(crate) fn assert_rejected(build: BuildFn, cases: &[(Value, &str, &str)]) {
+        for (params, field, message) in cases {
+            let err = build(params.as_object().unwrap(), &BuildContext::default()).unwrap_err();
+            assert_eq!(err.field().unwrap_or(""), *field, "{params}");
+            assert!(err.to_string().contains(message), "{params}: {err}");
+        }
+    }
+}

@@ -355,11 +355,7 @@ mod tests {
                 "unknown field `wholeword`",
             ),
         ];
-        for (params, field, message) in cases {
-            let err = build(params.as_object().unwrap(), &BuildContext::default()).unwrap_err();
-            assert_eq!(err.field().unwrap_or(""), field, "{params}");
-            assert!(err.to_string().contains(message), "{params}: {err}");
-        }
+        crate::testing::assert_rejected(build, &cases);
     }
 
     proptest! {
