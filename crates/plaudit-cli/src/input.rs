@@ -86,13 +86,17 @@ impl FieldMap {
     /// Builds a sample from one row, taking the fields out of it.
     /// `position` is the row's 0-based place in the whole input, the id of
     /// rows without one.
-    pub fn sample(&self, mut row: Value, position: u64) -> Result<Sample, String> {
-        if !row.is_object() {
+    pub fn sample(&self, row: Value, position: u64) -> Result<Sample, String> {
+        let Value::Object(map) = row else {
             return Err(format!(
                 "expected a JSON object per row, found {}",
                 json_type(&row)
             ));
+        };
+        if self.is_default() {
+            return self.build(Fields::from_object(map), position);
         }
+        let mut row = Value::Object(map);
         let reference = match &self.reference {
             Some(path) => take(&mut row, path),
             None => take(&mut row, &split("reference"))
@@ -118,25 +122,17 @@ impl FieldMap {
             .is_default()
             .then(|| serde_json::from_slice::<DefaultRow>(line).ok())
             .flatten();
-        let fields = match fast {
-            Some(row) => row.into_fields(),
-            None => match serde_json::from_slice::<Value>(line) {
-                Ok(row) if self.is_default() => Fields::from_value(row).map_err(|row| {
-                    format!("expected a JSON object per row, found {}", json_type(&row))
-                })?,
-                Ok(row) => return self.sample(row, position),
-                // A line that is not UTF-8 says so, rather than where JSON broke.
-                Err(e) => {
-                    return Err(match std::str::from_utf8(line) {
-                        Err(u) => {
-                            format!("invalid UTF-8 at byte {} of the line", u.valid_up_to() + 1)
-                        }
-                        Ok(_) => format!("malformed JSON: {e}"),
-                    });
-                }
-            },
-        };
-        self.build(fields, position)
+        if let Some(row) = fast {
+            return self.build(row.into_fields(), position);
+        }
+        match serde_json::from_slice::<Value>(line) {
+            Ok(row) => self.sample(row, position),
+            // A line that is not UTF-8 says so, rather than where JSON broke.
+            Err(e) => Err(match std::str::from_utf8(line) {
+                Err(u) => format!("invalid UTF-8 at byte {} of the line", u.valid_up_to() + 1),
+                Ok(_) => format!("malformed JSON: {e}"),
+            }),
+        }
     }
 
     fn build(&self, f: Fields, position: u64) -> Result<Sample, String> {
@@ -202,25 +198,21 @@ struct Fields {
 }
 
 impl Fields {
-    /// The default layout's fields of a row already parsed as JSON; the
-    /// row itself when it is not an object.
-    fn from_value(row: Value) -> Result<Fields, Value> {
-        let Value::Object(mut map) = row else {
-            return Err(row);
-        };
+    /// The default layout's fields of a row already parsed as JSON.
+    fn from_object(mut map: serde_json::Map<String, Value>) -> Fields {
         let reference = map.remove("reference").or_else(|| {
             map.get_mut("reward_model")
                 .and_then(Value::as_object_mut)
                 .and_then(|rm| rm.remove("ground_truth"))
         });
-        Ok(Fields {
+        Fields {
             id: map.remove("id"),
             prompt: map.remove("prompt"),
             response: map.remove("response"),
             reference,
             group: map.remove("group"),
             meta: map.remove("meta"),
-        })
+        }
     }
 }
 
