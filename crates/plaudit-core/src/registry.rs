@@ -60,9 +60,8 @@ impl BuildError {
     /// Deserializes an aspect's parameters into its config struct, naming
     /// the offending parameter on error.
     pub fn parse_params<T: DeserializeOwned>(params: &Map<String, Value>) -> Result<T, BuildError> {
-        // Deserializing from a borrowed map avoids cloning large parameters.
-        let value = Value::Object(params.clone());
-        serde_path_to_error::deserialize(value).map_err(|e| {
+        // Deserializing from the borrowed map avoids cloning large parameters.
+        serde_path_to_error::deserialize(params).map_err(|e| {
             let path = e.path().to_string();
             let message = e.into_inner().to_string();
             let field = if path != "." && !path.is_empty() {
