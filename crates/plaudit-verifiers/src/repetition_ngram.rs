@@ -37,9 +37,10 @@
 //!   requires).
 //! - Words are split on whitespace only, so `word,` and `word` differ, as
 //!   in open-r1.
-//! - n-grams are hashed as slices of words (each word hashed once,
-//!   lowercased on the fly) and compared exactly: no string is built per
-//!   n-gram, and a hash collision cannot merge two different n-grams.
+//! - Each word is hashed once (lowercased on the fly) and given an id;
+//!   n-grams are hashed as slices of ids. Both are compared exactly: no
+//!   string is built per word or n-gram, and a hash collision cannot merge
+//!   two different words or n-grams.
 //!
 //! ## References
 //!
@@ -181,6 +182,10 @@ fn hash_lowercase(word: &[u8]) -> u64 {
 #[derive(Default)]
 struct ProbeTable {
     slots: Vec<Slot>,
+    /// The probed part of `slots` is `0..=mask`: sized for the current
+    /// text, so that a short text after a long one touches a few cache
+    /// lines, not the whole table.
+    mask: usize,
     generation: u32,
 }
 
@@ -201,6 +206,7 @@ impl ProbeTable {
             self.slots = vec![Slot::default(); want];
             self.generation = 0;
         }
+        self.mask = want - 1;
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             // Wrapped: stale stamps could look current.
@@ -212,7 +218,7 @@ impl ProbeTable {
     /// The first item equal to `item` (same hash and `same(first, item)`),
     /// or `None` after recording `item` as the first of its kind.
     fn find_or_insert(&mut self, hash: u64, item: u32, same: impl Fn(u32) -> bool) -> Option<u32> {
-        let mask = self.slots.len() - 1;
+        let mask = self.mask;
         // The high bits of an Fx hash are its best mixed.
         let mut i = (hash >> 32) as usize & mask;
         loop {
@@ -239,8 +245,12 @@ impl ProbeTable {
 struct Scratch {
     /// (start, end) of each word in the text.
     spans: Vec<(u32, u32)>,
-    /// The hash of each word's lowercase form.
-    hashes: Vec<u64>,
+    /// Each word's id: equal lowercase forms, equal ids.
+    ids: Vec<u32>,
+    /// The span of the first word with each id.
+    firsts: Vec<(u32, u32)>,
+    /// Word hash → word id.
+    word_table: ProbeTable,
     /// n-gram hash → the first window with those words.
     ngram_table: ProbeTable,
 }
@@ -267,26 +277,29 @@ impl Aspect for Repetition {
 }
 
 impl Repetition {
-    /// Counts distinct n-grams exactly: n-grams are found by the hash of
-    /// their words' lowercase hashes, and a repeat is confirmed by comparing
-    /// the words themselves.
+    /// Counts distinct n-grams exactly, in two passes. First each word gets
+    /// an id, the same for equal lowercase forms: words are found by the
+    /// hash of their lowercase form and a repeat is confirmed by comparing
+    /// the words, once per word. Then n-grams are found by the hash of their
+    /// ids and confirmed by comparing ids, which is cheap whatever the
+    /// words' lengths.
     fn count(&self, text: &str, cx: &Context, scratch: &mut Scratch) -> Evaluation {
         let mut ticker = Ticker::new(cx);
         let Scratch {
             spans,
-            hashes,
+            ids,
+            firsts,
+            word_table,
             ngram_table,
         } = scratch;
         spans.clear();
-        hashes.clear();
+        ids.clear();
+        firsts.clear();
         // Offsets fit in u32: the text is under 4 GiB (checked by the caller).
         let ascii = text.is_ascii();
         let bytes = text.as_bytes();
         if ascii {
-            ascii_word_spans(bytes, |a, b| {
-                spans.push((a as u32, b as u32));
-                hashes.push(hash_lowercase_at(bytes, a, b));
-            });
+            ascii_word_spans(bytes, |a, b| spans.push((a as u32, b as u32)));
         } else {
             let base = text.as_ptr() as usize;
             for w in py_words(text) {
@@ -301,41 +314,73 @@ impl Repetition {
             return Evaluation::scored(0.0).with("ngrams", 0);
         }
 
-        if !ascii {
-            for &span in spans.iter() {
-                hashes.push(word_hash(word_text(text, span)));
+        word_table.reset(spans.len());
+        for (i, &(a, b)) in spans.iter().enumerate() {
+            let (a, b) = (a as usize, b as usize);
+            let next = firsts.len() as u32;
+            let found = if ascii {
+                // Words under eight bytes hash injectively (one bijective
+                // mix of the packed bytes and the length), so for two of
+                // them equal hashes are equal words.
+                let same = |id: u32| {
+                    let (c, d) = firsts[id as usize];
+                    let (c, d) = (c as usize, d as usize);
+                    (b - a < 8 && d - c < 8) || same_ascii_lowercase(bytes, a, b, c, d)
+                };
+                word_table.find_or_insert(hash_lowercase_at(bytes, a, b), next, same)
+            } else {
+                let word = &text[a..b];
+                let same = |id: u32| same_word(word_text(text, firsts[id as usize]), word);
+                word_table.find_or_insert(word_hash(word), next, same)
+            };
+            ids.push(found.unwrap_or_else(|| {
+                firsts.push((a as u32, b as u32));
+                next
+            }));
+            if i % 4096 == 4095 && ticker.expired(i * 8) {
+                return timed_out(cx);
             }
         }
-        // Two words are the same when their hashes and lowercase forms are.
-        let same_word_at = |i: usize, j: usize| {
-            hashes[i] == hashes[j] && {
-                let ((a, b), (c, d)) = (spans[i], spans[j]);
-                if ascii {
-                    same_ascii_lowercase(bytes, a as usize, b as usize, c as usize, d as usize)
-                } else {
-                    same_word(word_text(text, (a, b)), word_text(text, (c, d)))
-                }
-            }
-        };
 
         let n = self.n;
         let total = spans.len() - n + 1;
         ngram_table.reset(total);
         let mut unique = 0;
-        for i in 0..total {
-            let mut h = FxHasher::default();
-            for &wh in &hashes[i..i + n] {
-                h.write_u64(wh);
+        if n <= 3 && firsts.len() < 1 << 21 {
+            // Up to three ids of 21 bits pack into one key, and multiplying
+            // by an odd constant is a bijection: equal hashes are equal
+            // n-grams, with nothing to compare.
+            for (i, window) in ids.windows(n).enumerate() {
+                let key = window
+                    .iter()
+                    .fold(0u64, |key, &id| key << 21 | u64::from(id));
+                let hash = key.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                if ngram_table
+                    .find_or_insert(hash, i as u32, |_| true)
+                    .is_none()
+                {
+                    unique += 1;
+                }
+                if i % 4096 == 4095 && ticker.expired(i * 8) {
+                    return timed_out(cx);
+                }
             }
-            let same = |first: u32| (0..n).all(|k| same_word_at(first as usize + k, i + k));
-            if ngram_table
-                .find_or_insert(h.finish(), i as u32, same)
-                .is_none()
-            {
-                unique += 1;
-            }
-            if ticker.expired(i * 8) {
-                return timed_out(cx);
+        } else {
+            for (i, window) in ids.windows(n).enumerate() {
+                let mut h = FxHasher::default();
+                for &id in window {
+                    h.write_u32(id);
+                }
+                let same = |first: u32| ids[first as usize..first as usize + n] == *window;
+                if ngram_table
+                    .find_or_insert(h.finish(), i as u32, same)
+                    .is_none()
+                {
+                    unique += 1;
+                }
+                if i % 4096 == 4095 && ticker.expired(i * 8) {
+                    return timed_out(cx);
+                }
             }
         }
         let share = 1.0 - unique as f64 / total as f64;
@@ -534,6 +579,13 @@ mod tests {
             let v = run(json!({"n": n, "max_penalty": max_penalty}), &text);
             prop_assert!((v - reference(&text, n, max_penalty)).abs() < 1e-12);
             prop_assert!(v <= 0.0 && v >= max_penalty);
+        }
+
+        /// Words on both sides of the eight-byte short-word path.
+        #[test]
+        fn agrees_with_open_r1_on_long_words(text in "((ab|AB|abcdefg|abcdefgh|ABCDEFGHIJ|abcdefghij)[ \n]){0,40}", n in 1usize..4) {
+            let v = run(json!({"n": n}), &text);
+            prop_assert!((v - reference(&text, n, -1.0)).abs() < 1e-12);
         }
 
         #[test]
