@@ -11,6 +11,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod input;
+mod math;
 mod output;
 mod score;
 mod summary;
@@ -39,6 +40,9 @@ enum Command {
     Check(CheckArgs),
     /// List the aspect kinds a spec may use.
     Kinds,
+    /// Math answer verification, one answer at a time.
+    #[command(subcommand)]
+    Math(math::MathCommand),
 }
 
 #[derive(Debug, Args)]
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
         Command::Score(args) => score::run(*args),
         Command::Check(args) => check(&args),
         Command::Kinds => kinds(),
+        Command::Math(command) => math::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

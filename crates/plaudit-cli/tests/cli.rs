@@ -341,7 +341,7 @@ fn a_spec_with_an_unknown_kind_stops_before_reading_input() {
     let spec = dir.path().join("s.toml");
     std::fs::write(
         &spec,
-        "name = \"s\"\n[[aspect]]\nname = \"m\"\nkind = \"math.equivalent\"\n",
+        "name = \"s\"\n[[aspect]]\nname = \"m\"\nkind = \"reward.magic\"\n",
     )
     .unwrap();
     let o = run(&[
@@ -353,7 +353,7 @@ fn a_spec_with_an_unknown_kind_stops_before_reading_input() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(
-        err.contains("s.toml:4:1: `aspect[0].kind`: unknown aspect kind `math.equivalent`"),
+        err.contains("s.toml:4:1: `aspect[0].kind`: unknown aspect kind `reward.magic`"),
         "{err}"
     );
     assert!(
@@ -493,4 +493,76 @@ fn a_verl_parquet_in_and_a_parquet_score_table_out() {
         .filter(|r| r["aspects"]["correct"]["value"] == 1.0)
         .count();
     assert!(correct > 0, "some responses of the fixture are right");
+}
+
+#[test]
+fn math_check_explains_its_verdict_and_exits_by_it() {
+    let o = run(&["math", "check", "\\frac{1}{2}", "so it is $\\boxed{0.5}$."]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!(String::from_utf8_lossy(&o.stdout));
+
+    let o = run(&["math", "check", "13535", "#### 13534"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("not equivalent: "));
+
+    let o = run(&["math", "check", "--json", "1/2004!", "1/2006!"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["verdict"], "not equivalent");
+    assert_eq!(v["answer"]["found_by"], "whole input");
+
+    let o = run(&["math", "check", "--policy", "{\"percent\": true}", "1", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--policy"), "{}", stderr(&o));
+}
+
+/// Every MATH-500 reference answer, boxed at the end of a completion,
+/// scores 1 against itself through `plaudit score`, with the verl layout
+/// (`reward_model.ground_truth`) as the reference.
+#[test]
+fn math_equivalent_scores_every_math500_answer_against_itself() {
+    let data = root().join("crates/plaudit-math/tests/data/reference_answers.jsonl");
+    let text = std::fs::read_to_string(&data).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("math500.jsonl");
+    let mut f = std::fs::File::create(&input).unwrap();
+    let mut n = 0;
+    for line in text.lines() {
+        let row: Value = serde_json::from_str(line).unwrap();
+        if row["source"] != "math500" {
+            continue;
+        }
+        let answer = row["answer"].as_str().unwrap();
+        let response =
+            format!("Working through it step by step.\n\nThe answer is $\\boxed{{{answer}}}$.");
+        let sample = json!({"id": row["id"], "response": response, "reward_model": {"ground_truth": answer}});
+        writeln!(f, "{sample}").unwrap();
+        n += 1;
+    }
+    drop(f);
+    let spec = dir.path().join("math.toml");
+    std::fs::write(
+        &spec,
+        "name = \"math\"\n[[aspect]]\nname = \"correct\"\nkind = \"math.equivalent\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("scores.jsonl");
+    let o = run(&[
+        "score",
+        "--spec",
+        spec.to_str().unwrap(),
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--no-cache",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = rows(&out);
+    assert_eq!((rows.len(), n), (500, 500));
+    let wrong: Vec<_> = rows
+        .iter()
+        .filter(|r| r["aspects"]["correct"]["value"] != json!(1.0))
+        .map(|r| (r["id"].clone(), r["aspects"]["correct"].clone()))
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }

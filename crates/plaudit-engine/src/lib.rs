@@ -38,6 +38,7 @@ pub use cache::{Cache, CacheError, CacheKey};
 pub fn default_registry() -> Registry {
     let mut registry = Registry::new();
     plaudit_verifiers::register(&mut registry);
+    plaudit_math::aspect::register(&mut registry);
     registry
 }
 

@@ -63,7 +63,7 @@ fn spec_grammar_examples_build() {
 
 #[test]
 fn every_aspect_kind_has_a_building_example() {
-    check("docs/aspects.md", 9);
+    check("docs/aspects.md", 10);
     let text = std::fs::read_to_string(root().join("docs/aspects.md")).unwrap();
     for entry in plaudit_engine::default_registry().entries() {
         assert!(
