@@ -14,6 +14,7 @@ mod input;
 mod math;
 mod output;
 mod score;
+mod serve;
 mod summary;
 
 use std::io::{self, Write};
@@ -36,6 +37,8 @@ struct Cli {
 enum Command {
     /// Score a dataset (JSONL or Parquet) with a reward spec.
     Score(Box<score::ScoreArgs>),
+    /// Serve rewards over HTTP: plaudit's API and the trainers' protocols.
+    Serve(Box<serve::ServeArgs>),
     /// Validate a spec and print it resolved, defaults filled in.
     Check(CheckArgs),
     /// List the aspect kinds a spec may use.
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Score(args) => score::run(*args),
+        Command::Serve(args) => serve::run(*args),
         Command::Check(args) => check(&args),
         Command::Kinds => kinds(),
         Command::Math(command) => math::run(command),

@@ -1,0 +1,172 @@
+//! plaudit's HTTP reward service: one server that speaks plaudit's own API
+//! and the reward protocols of the RL trainers people already run.
+//!
+//! | endpoint | protocol |
+//! |---|---|
+//! | `POST /v1/score`, `/v1/score/{spec}` | native: samples in, scores with every aspect's outcome out |
+//! | `POST /get_reward`, `/{spec}/get_reward` | OpenRLHF `--remote_rm_url` |
+//! | `POST /reward`, `/{spec}/reward` | slime `--rm-url` |
+//! | `POST /verify`, `/{spec}/verify` | NeMo-Gym resource-server `verify` |
+//! | `GET /health`, `/metrics`, `/v1/specs`, `/openapi.json` | operations |
+//!
+//! `docs/server.md` documents each with exact request and response bodies.
+//!
+//! # Why it is shaped so
+//!
+//! - **The async runtime never scores.** Parsing a body, scoring and
+//!   serializing the answer run on a blocking thread
+//!   ([`tokio::task::spawn_blocking`]), where the engine fans out on its own
+//!   CPU pool; runtime threads only move bytes, so `/health` and unrelated
+//!   requests are answered while a large batch is scored.
+//! - **Bounded, not queued.** At most [`ServerConfig::max_in_flight`] scoring
+//!   requests hold a slot; the next one gets `503` with `Retry-After` at once.
+//!   A slot is held until the work ends, even when the client or the
+//!   [`request_timeout`](ServerConfig::request_timeout) gave up on the
+//!   request, so timeouts cannot pile unbounded work onto the machine.
+//! - **No silent zero.** The native API reports a missing reward as `null`
+//!   with its error. The trainers' protocols need numbers; they get
+//!   [`missing_reward`](ServerConfig::missing_reward) and the error beside it
+//!   (a list, an extra log, a header), never a bare 0.
+//! - **Safe by default.** Loopback unless a bearer token is set; body size
+//!   limit; every client error is `{"error": "..."}` naming what was wrong
+//!   and where.
+//!
+//! ```no_run
+//! # async fn example(engine: std::sync::Arc<plaudit_engine::Engine>) -> Result<(), plaudit_server::ServerError> {
+//! let config = plaudit_server::ServerConfig::new(vec![("math".into(), engine)]);
+//! let server = plaudit_server::Server::bind(config).await?;
+//! eprintln!("listening on http://{}", server.local_addr());
+//! server.run(plaudit_server::shutdown_signal()).await
+//! # }
+//! ```
+#![deny(missing_docs)]
+
+mod body;
+mod config;
+mod error;
+mod limits;
+mod metrics;
+mod routes;
+mod state;
+
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+pub use config::{DEFAULT_EOT_TOKENS, ServerConfig};
+pub use error::ServerError;
+pub use routes::router;
+pub use state::AppState;
+
+/// A server bound to its address, not yet serving.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    router: Router,
+    shutdown_timeout: std::time::Duration,
+}
+
+impl Server {
+    /// Validates `config` and binds [`ServerConfig::bind`]. Port 0 picks a
+    /// free port: [`Server::local_addr`] tells which.
+    pub async fn bind(config: ServerConfig) -> Result<Self, ServerError> {
+        config.validate()?;
+        let addr = config.bind;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        Self::from_listener(listener, config)
+    }
+
+    /// Serves on a listener the caller bound (socket activation, tests);
+    /// [`ServerConfig::bind`] is ignored and the listener's address is the
+    /// one validated.
+    pub fn from_listener(listener: TcpListener, config: ServerConfig) -> Result<Self, ServerError> {
+        let local_addr = listener.local_addr()?;
+        config.validate_for(local_addr)?;
+        let shutdown_timeout = config.shutdown_timeout;
+        Ok(Self {
+            listener,
+            local_addr,
+            router: router(AppState::from_validated(config)),
+            shutdown_timeout,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting connections
+    /// and drains: requests in flight are answered (for at most
+    /// [`ServerConfig::shutdown_timeout`]) and idle connections are closed.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
+        let signal = async move {
+            shutdown.await;
+            let _ = signalled_tx.send(());
+        };
+        let serving = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(signal)
+            .into_future();
+        let limit = self.shutdown_timeout;
+        let give_up = async move {
+            if signalled_rx.await.is_ok() {
+                tokio::time::sleep(limit).await;
+            } else {
+                // The server stopped without a shutdown signal: nothing to
+                // wait for here.
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            result = serving => result.map_err(ServerError::Io),
+            () = give_up => Ok(()),
+        }
+    }
+}
+
+/// Binds `config.bind` and serves until `shutdown` completes, draining
+/// in-flight requests (see [`Server::run`]). Use [`Server::bind`] to learn
+/// the bound address first.
+pub async fn serve(
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    Server::bind(config).await?.run(shutdown).await
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C): the `shutdown` future for
+/// [`serve`] in a process that a supervisor or a user stops. Must be called
+/// within a tokio runtime.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        // When no handler can be installed, SIGINT keeps its default
+        // action (ending the process): there is nothing to wait for.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

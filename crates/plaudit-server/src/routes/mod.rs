@@ -1,0 +1,177 @@
+//! The router: which path goes to which protocol, and the machinery every
+//! scoring endpoint shares (admission, body reading, running off the async
+//! runtime).
+
+mod info;
+mod native;
+mod nemo;
+mod openrlhf;
+mod slime;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Serialize;
+
+use crate::body;
+use crate::error::ApiError;
+use crate::limits;
+use crate::state::AppState;
+
+/// A scoring request, as the blocking part of a handler sees it.
+pub(crate) struct Call {
+    /// The spec named in the path.
+    pub(crate) spec: Option<String>,
+    /// The query string.
+    pub(crate) query: Option<String>,
+    pub(crate) body: Bytes,
+}
+
+/// The blocking part of a scoring endpoint: parse, score, answer.
+type Handler = fn(&AppState, Call) -> Result<Response, ApiError>;
+
+/// Builds the service for `state`: every endpoint with its limits.
+pub fn router(state: AppState) -> Router {
+    let scoring = Router::new()
+        .route("/v1/score", post(native_any))
+        .route("/v1/score/{spec}", post(native_named))
+        .route("/get_reward", post(openrlhf_any))
+        .route("/{spec}/get_reward", post(openrlhf_named))
+        .route("/reward", post(slime_any))
+        .route("/{spec}/reward", post(slime_named))
+        .route("/verify", post(nemo_any))
+        .route("/{spec}/verify", post(nemo_named))
+        .route_layer(from_fn_with_state(state.clone(), limits::deadline));
+    let protected = Router::new()
+        .route("/metrics", get(info::metrics))
+        .route("/openapi.json", get(info::openapi))
+        .route("/v1/specs", get(info::specs))
+        .merge(scoring)
+        .route_layer(from_fn_with_state(state.clone(), limits::require_token));
+    Router::new()
+        .route("/health", get(info::health))
+        .merge(protected)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), limits::track))
+        .with_state(state)
+}
+
+async fn not_found(req: Request) -> ApiError {
+    ApiError::not_found(format!(
+        "no endpoint at {} {}; see GET /openapi.json",
+        req.method(),
+        req.uri().path()
+    ))
+}
+
+async fn method_not_allowed(req: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{} is not allowed on {}", req.method(), req.uri().path()),
+    )
+}
+
+/// Admits the request, reads its body and runs `handler` on a blocking
+/// thread, which holds the concurrency slot until the work is done (even if
+/// the client or the deadline gave up on it).
+async fn run(state: AppState, spec: Option<String>, req: Request, handler: Handler) -> Response {
+    let result = async {
+        let permit = state.admit()?;
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse().ok());
+        let query = req.uri().query().map(str::to_owned);
+        let body = body::read(req.into_body(), declared, state.inner.max_body_bytes).await?;
+        let call = Call { spec, query, body };
+        let state = state.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            handler(&state, call)
+        })
+        .await
+        .map_err(|_| ApiError::internal())?
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+fn spec_name(
+    path: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Result<String, ApiError> {
+    path.map(|Path(s)| s)
+        .map_err(|e| ApiError::bad_request(format!("invalid spec name in the path: {e}")))
+}
+
+macro_rules! endpoints {
+    ($($any:ident, $named:ident => $handler:path;)*) => {$(
+        async fn $any(State(state): State<AppState>, req: Request) -> Response {
+            run(state, None, req, $handler).await
+        }
+
+        async fn $named(
+            State(state): State<AppState>,
+            path: Result<Path<String>, axum::extract::rejection::PathRejection>,
+            req: Request,
+        ) -> Response {
+            match spec_name(path) {
+                Ok(spec) => run(state, Some(spec), req, $handler).await,
+                Err(e) => e.into_response(),
+            }
+        }
+    )*};
+}
+
+endpoints! {
+    native_any, native_named => native::handle;
+    openrlhf_any, openrlhf_named => openrlhf::handle;
+    slime_any, slime_named => slime::handle;
+    nemo_any, nemo_named => nemo::handle;
+}
+
+/// Serializes a response body. Serializing values built by this crate
+/// cannot fail (no map has non-string keys), so a failure is a bug.
+pub(crate) fn json_bytes(value: &impl Serialize) -> Vec<u8> {
+    serde_json::to_vec(value)
+        .unwrap_or_else(|_| br#"{"error":"cannot serialize the response"}"#.to_vec())
+}
+
+/// A 200 response with a JSON body.
+pub(crate) fn json_ok(value: &impl Serialize) -> Response {
+    let mut r = json_bytes(value).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// Adds the headers that report samples without a reward to trainers whose
+/// protocol has no place for an error: their count, and the first error.
+pub(crate) fn report_missing(response: &mut Response, errors: &[&str]) {
+    if errors.is_empty() {
+        return;
+    }
+    let h = response.headers_mut();
+    h.insert("x-plaudit-rewards-missing", HeaderValue::from(errors.len()));
+    // Header values are visible ASCII: anything else becomes `?`.
+    let first: String = errors[0]
+        .chars()
+        .take(512)
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&first) {
+        h.insert("x-plaudit-error", v);
+    }
+}

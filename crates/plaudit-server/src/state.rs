@@ -1,0 +1,188 @@
+//! What every handler shares: the specs, the limits, the metrics.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use plaudit_core::{Sample, Score};
+use plaudit_engine::Engine;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::{ServerConfig, ServerError};
+
+/// The state behind a [`router`](crate::router), built from a validated
+/// [`ServerConfig`]. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) specs: Vec<SpecEntry>,
+    token: Option<Vec<u8>>,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) request_timeout: Duration,
+    permits: Arc<Semaphore>,
+    pub(crate) max_in_flight: usize,
+    retry_after_secs: u64,
+    pub(crate) eot_tokens: Vec<String>,
+    pub(crate) missing_reward: f64,
+    pub(crate) metrics: Metrics,
+}
+
+/// A served spec.
+#[derive(Debug)]
+pub(crate) struct SpecEntry {
+    pub(crate) name: String,
+    pub(crate) engine: Arc<Engine>,
+    /// Its position, for the metrics.
+    pub(crate) index: usize,
+}
+
+impl AppState {
+    /// Checks `config` (see [`ServerConfig::validate`]) and prepares the
+    /// state for it.
+    pub fn new(config: ServerConfig) -> Result<Self, ServerError> {
+        config.validate()?;
+        Ok(Self::from_validated(config))
+    }
+
+    pub(crate) fn from_validated(config: ServerConfig) -> Self {
+        let metrics = Metrics::new(
+            config
+                .specs
+                .iter()
+                .map(|(name, engine)| (name.clone(), engine.aspect_names())),
+        );
+        let specs = config
+            .specs
+            .into_iter()
+            .enumerate()
+            .map(|(index, (name, engine))| SpecEntry {
+                name,
+                engine,
+                index,
+            })
+            .collect();
+        Self {
+            inner: Arc::new(Inner {
+                specs,
+                token: config.token.map(String::into_bytes),
+                max_body_bytes: config.max_body_bytes,
+                request_timeout: config.request_timeout,
+                permits: Arc::new(Semaphore::new(config.max_in_flight)),
+                max_in_flight: config.max_in_flight,
+                retry_after_secs: config.retry_after_secs,
+                eot_tokens: config.eot_tokens,
+                missing_reward: config.missing_reward,
+                metrics,
+            }),
+        }
+    }
+
+    /// Whether `presented` (the `Authorization` header's value) carries the
+    /// token; always true when no token is configured.
+    pub(crate) fn authorized(&self, presented: Option<&[u8]>) -> bool {
+        let Some(token) = &self.inner.token else {
+            return true;
+        };
+        let Some(given) = presented.and_then(|h| h.strip_prefix(b"Bearer ")) else {
+            return false;
+        };
+        constant_time_eq(given, token)
+    }
+
+    /// A slot for one scoring request, or 503 when all are taken. Rejecting
+    /// at once (rather than queueing) keeps latency bounded and tells a
+    /// load balancer or trainer to back off.
+    pub(crate) fn admit(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        self.inner.permits.clone().try_acquire_owned().map_err(|_| {
+            let mut e = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "the server is busy: {} scoring requests are in flight (max_in_flight); retry later",
+                    self.inner.max_in_flight
+                ),
+            );
+            e.retry_after = Some(self.inner.retry_after_secs);
+            e
+        })
+    }
+
+    /// Scoring requests holding a slot now.
+    pub(crate) fn scoring_in_flight(&self) -> usize {
+        self.inner.max_in_flight - self.inner.permits.available_permits()
+    }
+
+    /// The spec a request asks for: by the path, else by a `data_source`
+    /// field, else the default. A name that is not served is a 404 listing
+    /// those that are; a path and a `data_source` that disagree are a 400.
+    pub(crate) fn resolve(
+        &self,
+        path: Option<&str>,
+        data_source: Option<&str>,
+    ) -> Result<&SpecEntry, ApiError> {
+        let name = match (path, data_source) {
+            (Some(p), Some(d)) if p != d => {
+                return Err(ApiError::bad_request(format!(
+                    "the path names spec {p:?} but `data_source` names {d:?}"
+                )));
+            }
+            (Some(n), _) | (None, Some(n)) => n,
+            (None, None) => return Ok(&self.inner.specs[0]),
+        };
+        self.inner
+            .specs
+            .iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| {
+                let known: Vec<String> = self
+                    .inner
+                    .specs
+                    .iter()
+                    .map(|s| format!("{:?}", s.name))
+                    .collect();
+                ApiError::not_found(format!(
+                    "unknown spec {name:?}; this server serves {}",
+                    known.join(", ")
+                ))
+            })
+    }
+
+    /// Scores on the calling thread (always a blocking-pool thread) and
+    /// counts the outcomes.
+    pub(crate) fn score(&self, spec: &SpecEntry, samples: Vec<Sample>) -> Vec<Score> {
+        if samples.is_empty() {
+            return Vec::new();
+        }
+        let scores = spec.engine.score_batch(samples);
+        self.inner.metrics.record_scores(spec.index, &scores);
+        scores
+    }
+}
+
+/// Compares in time that depends only on the lengths, so that response
+/// timing does not reveal how much of a guessed token was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time_eq_compares() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret2"));
+        assert!(constant_time_eq(b"", b""));
+    }
+}
