@@ -41,11 +41,13 @@
 //!
 //! **Bounded by construction.** Answers longer than 8 KiB are refused;
 //! nesting deeper than 64 is a parse error (the tree's depth, and so every
-//! recursive walk, is bounded by it); exact values larger than 32,768 bits
-//! are refused before they are computed; and every comparison carries a step
-//! budget charged for each node and each big-number operation. Nothing
-//! panics on untrusted input: no unchecked indexing, no `unwrap` on input
-//! data, checked integer arithmetic.
+//! recursive walk, is bounded by it); an answer whose canonical rendering
+//! (which spells out `xy` as `x \cdot y`, `\sin x` as `\sin(x)`) would pass
+//! either cap is refused as well, so every rendering parses again; exact
+//! values larger than 32,768 bits are refused before they are computed; and
+//! every comparison carries a step budget charged for each node and each
+//! big-number operation. Nothing panics on untrusted input: no unchecked
+//! indexing, no `unwrap` on input data, checked integer arithmetic.
 //!
 //! **Readings that are choices, stated once.** A lone `e` is Euler's number
 //! and `i` the imaginary unit (an identity that holds for a variable `e`
@@ -140,6 +142,16 @@ pub enum ParseError {
     TooLong {
         /// Length of the input in bytes.
         len: usize,
+        /// The cap.
+        limit: usize,
+    },
+    /// The answer parses, but its canonical form (implicit products and
+    /// function arguments written out) would exceed the length or nesting
+    /// cap, so it could not be read back: refused rather than half-handled.
+    #[error("the answer's canonical form exceeds the {what} limit of {limit}")]
+    TooLarge {
+        /// "length" (bytes) or "nesting".
+        what: &'static str,
         /// The cap.
         limit: usize,
     },

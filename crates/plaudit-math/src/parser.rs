@@ -29,7 +29,67 @@ const MAX_WRAPS: usize = 4;
 const MAX_STEPS: u32 = 100_000;
 
 /// Parses one answer into a tree.
+///
+/// The tree is also one whose canonical rendering parses again: the
+/// rendering spells out what the source may abbreviate (`xy` is
+/// `x \cdot y`, `\sin x` is `\sin(x)`, `x^2^3` is `(x^{2})^{3}`), so it can
+/// be longer or nest deeper than the source. An answer whose rendering would
+/// be refused by the length or depth cap is refused here too, with the same
+/// error, rather than accepted in a form that cannot be written back.
 pub(crate) fn parse_node(src: &str) -> Result<Node, ParseError> {
+    let node = parse_source(src)?;
+    // Cheap conservative tests first: a short, shallow tree renders to a
+    // short, shallow answer. Only the rare rest is written out and read back.
+    let long = src.len() > MAX_LEN / MAX_EXPANSION;
+    if !long && render_depth_bound(&node) <= MAX_DEPTH {
+        return Ok(node);
+    }
+    let rendered = crate::render::to_string(&node);
+    match parse_source(&rendered) {
+        Err(ParseError::TooLong { .. }) => Err(ParseError::TooLarge {
+            what: "length",
+            limit: MAX_LEN,
+        }),
+        Err(ParseError::TooDeep { limit, .. }) => Err(ParseError::TooLarge {
+            what: "nesting",
+            limit,
+        }),
+        Err(ParseError::Budget) => Err(ParseError::Budget),
+        // Any other failure would be a rendering bug, which the property
+        // tests and the fuzz target exist to find: keep the answer.
+        _ => Ok(node),
+    }
+}
+
+/// How many times longer than its source a rendering can be, at most, for
+/// sources below `MAX_LEN / MAX_EXPANSION` bytes. The widest rendering per
+/// source byte is `\R` (two bytes) as ` \cdot (-\infty, \infty)`: 12 times.
+const MAX_EXPANSION: usize = 32;
+
+/// An upper bound on the parser's nesting depth (calls to
+/// [`Parser::nested`]) that reading back the rendering of `n` takes. Each
+/// node's own rendering costs at most four levels around its children
+/// (`\frac{…}`: the operand, the command, the argument and the group) and
+/// one for its operand position; a variable's subscript was rendered into
+/// its name, so each bracket, sign, script or command in the name is
+/// charged as a node of its own.
+fn render_depth_bound(n: &Node) -> usize {
+    const PER_NODE: usize = 5;
+    match n {
+        Node::Var(v) => {
+            let marks = v.bytes().filter(|b| b"{([|-+^_\\".contains(b)).count();
+            PER_NODE * (1 + marks)
+        }
+        _ => {
+            let mut deepest = 0;
+            n.children(|c| deepest = deepest.max(render_depth_bound(c)));
+            PER_NODE + deepest
+        }
+    }
+}
+
+/// Parses one answer as written, without looking at its rendering.
+fn parse_source(src: &str) -> Result<Node, ParseError> {
     if src.len() > MAX_LEN {
         return Err(ParseError::TooLong {
             len: src.len(),
@@ -188,14 +248,18 @@ impl<'a> Parser<'a> {
     }
 
     fn at_closer(&self) -> bool {
-        matches!(
-            self.peek(),
-            None | Some(
-                Tok::Sym(')' | ']' | '}' | '&' | '|')
-                    | Tok::Cmd("}" | "rangle" | "end" | "rfloor" | "rceil")
-                    | Tok::RowSep
-            )
-        )
+        match self.peek() {
+            // `|` closes only an open `|…|`; elsewhere it opens one (`1, |x|`).
+            Some(Tok::Sym('|')) => self.abs > 0,
+            tok => matches!(
+                tok,
+                None | Some(
+                    Tok::Sym(')' | ']' | '}' | '&')
+                        | Tok::Cmd("}" | "rangle" | "end" | "rfloor" | "rceil")
+                        | Tok::RowSep
+                )
+            ),
+        }
     }
 
     fn list(&mut self) -> PResult<Node> {
@@ -310,7 +374,7 @@ impl<'a> Parser<'a> {
             return Ok(first);
         }
         let mut factors = vec![(MulOp::Mul, first)];
-        let mut wraps = 0;
+        let (mut units, mut wraps) = (0, 0);
         loop {
             match self.peek() {
                 Some(Tok::Sym('*') | Tok::Cmd("cdot" | "times")) => {
@@ -325,14 +389,20 @@ impl<'a> Parser<'a> {
                 // A percent sign after a factor that took no postfix (a
                 // `\text{}` factor): how `Percent(Text)` renders.
                 Some(Tok::Sym('%') | Tok::Cmd("%")) => {
+                    // Each sign wraps the factor once more: capped like
+                    // any other postfix, so the tree's depth stays bounded.
+                    wraps += 1;
+                    if wraps > MAX_WRAPS {
+                        return Err(self.error_here("fewer postfix operators"));
+                    }
                     self.bump();
                     if let Some((op, last)) = factors.pop() {
                         factors.push((op, Node::Percent(Box::new(last))));
                     }
                 }
                 _ if self.unit_ahead() => {
-                    wraps += 1;
-                    if wraps > 2 {
+                    units += 1;
+                    if units > 2 {
                         return Err(self.error_here("at most two units per quantity"));
                     }
                     let unit = self.unit()?;

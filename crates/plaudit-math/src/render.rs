@@ -124,7 +124,15 @@ fn write<W: Write + ?Sized>(f: &mut W, n: &Node, root: bool) -> fmt::Result {
                     (_, MulOp::Mul) => f.write_str(" \\cdot ")?,
                     (_, MulOp::Div) => f.write_str(" / ")?,
                 }
-                paren(f, t, if k == 0 { 2 } else { 3 })?;
+                // A unit reads a following `/ word` as part of its name
+                // (`km/h`), so a unit divided by something is bracketed.
+                let divided = matches!(factors.get(k + 1), Some((MulOp::Div, _)));
+                let min = if k == 0 && !(divided && matches!(t, Node::Unit(..))) {
+                    2
+                } else {
+                    3
+                };
+                paren(f, t, min)?;
             }
             Ok(())
         }
@@ -148,8 +156,10 @@ fn write<W: Write + ?Sized>(f: &mut W, n: &Node, root: bool) -> fmt::Result {
         Node::Root(idx, a) => {
             f.write_str("\\sqrt")?;
             if let Some(i) = idx {
+                // The index, like `|…|` and `\lfloor…\rfloor` below, is read
+                // as a sum: a relation, list or union in it is bracketed.
                 f.write_char('[')?;
-                write(f, i, false)?;
+                paren(f, i, 1)?;
                 f.write_char(']')?;
             }
             f.write_char('{')?;
@@ -159,7 +169,7 @@ fn write<W: Write + ?Sized>(f: &mut W, n: &Node, root: bool) -> fmt::Result {
         Node::Func(func, a) => match func {
             Func::Abs => {
                 f.write_char('|')?;
-                write(f, a, false)?;
+                paren(f, a, 1)?;
                 f.write_char('|')
             }
             Func::Floor | Func::Ceil => {
@@ -169,7 +179,7 @@ fn write<W: Write + ?Sized>(f: &mut W, n: &Node, root: bool) -> fmt::Result {
                     ("\\lceil ", " \\rceil")
                 };
                 f.write_str(l)?;
-                write(f, a, false)?;
+                paren(f, a, 1)?;
                 f.write_str(r)
             }
             _ => {

@@ -213,3 +213,70 @@ fn special_forms_render_and_read_back() {
         assert_eq!(v.equivalence, Equivalence::Equal, "{src}: {}", v.reason);
     }
 }
+
+/// Inputs the `answers` fuzz target found (minimized), checked the way the
+/// target checks them: a verdict without panic, and a parsed answer whose
+/// rendering parses again and is not unequal to itself or to the original.
+const FUZZ_FINDINGS: &[&str] = &[
+    // A separator word opening a text command where a value was expected
+    // was read as an empty text, rendered `x^{\text{}}` ("empty group").
+    "x^\\text{or}",
+    "\\text{the line Fridx^\\]or \\[\\frac{x^2+4x}$270${x+4} = x.",
+    // A unit followed by `/ word` took the word into its name (`km/h`), so
+    // a quantity divided by a word rendered as something else.
+    "5 cm : x!",
+    "45 \\text{tria unitwer: Therk final !nsw7",
+    // `%` after a unit wrapped the quantity without limit: the rendering
+    // nested brackets past the depth cap.
+    "5 cm%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%",
+    // The rendering spells out abbreviations (`\sin(…)` for `\sin`, `^{…}`
+    // for `^`), so it can nest deeper or run longer than its source: such an
+    // answer is refused as too deep or too long, not accepted unwritable.
+    "s $\\boxed{-----sin--asin---------$-------------asin---tan^---n------asin---tan^---nBiglusBiglusx\u{546}=1}$.",
+    // A relation, list or union inside `|…|`, `\lfloor…\rfloor` or a root
+    // index (each read as a sum) rendered without its brackets.
+    "|(x = 1)|",
+    "\\lfloor (a \\cup b) \\rfloor",
+    "\\sqrt[(x = 1)]{2}",
+    // A `|` after a list comma ended the list instead of opening `|…|`.
+    "1, (|2|)",
+];
+
+/// Long findings, as a piece and how many times it repeats: `1+1+…+1`
+/// renders as `1 + 1 + … + 1`, past the length cap.
+const LONG_FUZZ_FINDINGS: &[(&str, usize)] = &[("1+", 3000), ("xy", 2000), ("\\R", 1000)];
+
+#[test]
+fn fuzz_findings_round_trip() {
+    let policy = Policy::default();
+    let options = plaudit_math::verify::Options::default();
+    let long = LONG_FUZZ_FINDINGS
+        .iter()
+        .map(|(piece, n)| piece.repeat(*n) + "1");
+    for input in FUZZ_FINDINGS.iter().map(|s| s.to_string()).chain(long) {
+        let input = input.as_str();
+        let _ = plaudit_math::verify::verify(input, input, &options).equivalence();
+        let Ok(a) = parse(input) else { continue };
+        let rendered = a.to_string();
+        let b = parse(&rendered).unwrap_or_else(|e| {
+            panic!("{input:?} renders as {rendered:?}, which does not parse: {e}")
+        });
+        assert_ne!(
+            check(&rendered, &rendered, &policy).equivalence,
+            Equivalence::NotEqual,
+            "{rendered:?} is not equal to itself"
+        );
+        let v = compare(&a, &b, &policy);
+        assert_ne!(
+            v.equivalence,
+            Equivalence::NotEqual,
+            "{input:?} -> {rendered:?}: {}",
+            v.reason
+        );
+        assert_eq!(
+            b.to_string(),
+            rendered,
+            "{input:?}: the rendering is not stable"
+        );
+    }
+}

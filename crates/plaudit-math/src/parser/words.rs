@@ -231,7 +231,7 @@ impl<'a> Parser<'a> {
     pub(super) fn word(&mut self, start: usize, end: usize, text: bool) -> PResult<Node> {
         let w = self.text(start, end);
         if text {
-            return Ok(self.text_words());
+            return self.text_words();
         }
         if let Some(f) = Func::from_name(w) {
             self.bump();
@@ -254,13 +254,15 @@ impl<'a> Parser<'a> {
         }
         let letters = w.chars().count();
         if letters >= 4 || is_text_word(w) {
-            return Ok(self.text_words());
+            return self.text_words();
         }
         Ok(self.split_letter(start, end))
     }
 
-    /// Joins consecutive word tokens into one text answer.
-    pub(super) fn text_words(&mut self) -> Node {
+    /// Joins consecutive word tokens into one text answer. A separator word
+    /// (`and`, `or`) cannot start one: it is an error where a value was
+    /// expected, never an empty text.
+    pub(super) fn text_words(&mut self) -> PResult<Node> {
         let mut out = String::new();
         while let Some(Tok::Word { start, end, text }) = self.peek() {
             let w = self.text(start, end);
@@ -277,10 +279,13 @@ impl<'a> Parser<'a> {
             out.push_str(w);
             self.bump();
         }
-        if is_all_reals(&out) {
-            return all_reals();
+        if out.is_empty() {
+            return Err(self.error_here("a value"));
         }
-        Node::Text(out.into())
+        if is_all_reals(&out) {
+            return Ok(all_reals());
+        }
+        Ok(Node::Text(out.into()))
     }
 
     pub(super) fn command(&mut self, name: &'a str) -> PResult<Node> {
