@@ -85,8 +85,13 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
     let drain = config.shutdown_timeout;
     let names: Vec<String> = config.specs.iter().map(|(n, _)| n.clone()).collect();
 
+    // Scoring runs on blocking threads, at most max_in_flight at once. Left
+    // at tokio's default cap (512), a saturated server starts a new thread
+    // whenever the previous one has not yet gone back to the idle list, and
+    // its memory grows with every thread it keeps.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(config.max_in_flight.clamp(1, 512))
         .thread_name("plaudit-http")
         .build()
         .context("cannot start the async runtime")?;
