@@ -42,6 +42,41 @@ fn unk(r: impl Into<Cow<'static, str>>) -> Out {
     (Equivalence::Unknown, r.into())
 }
 
+/// Matches two equally long collections whose order does not count: each
+/// element of `x` takes the first unused element of `y` that `same` calls
+/// equal. `Ok(true)`: every element found its match; `Ok(false)`: some
+/// comparison was undecidable; `Err(p)`: `p` has no match, and nothing it
+/// was compared with was undecidable.
+fn match_unordered<'x, P, Q>(
+    x: &'x [P],
+    y: &[Q],
+    mut same: impl FnMut(&P, &Q) -> Equivalence,
+) -> Result<bool, &'x P> {
+    let mut used = vec![false; y.len()];
+    let mut unsure = false;
+    for p in x {
+        let mut found = false;
+        for (k, q) in y.iter().enumerate() {
+            if used[k] {
+                continue;
+            }
+            match same(p, q) {
+                Equivalence::Equal => {
+                    used[k] = true;
+                    found = true;
+                    break;
+                }
+                Equivalence::Unknown => unsure = true,
+                Equivalence::NotEqual => {}
+            }
+        }
+        if !found && !unsure {
+            return Err(p);
+        }
+    }
+    Ok(!unsure)
+}
+
 /// Sample points: positive, non-integer, distinct rationals. Positive so that
 /// `\sqrt{1/n}` and `1/\sqrt{n}` agree (the usual implicit domain of an
 /// answer with radicals); rational so polynomial answers compare exactly.
@@ -253,35 +288,13 @@ impl<'p> Cmp<'p> {
                 y.len()
             ));
         }
-        let mut used = vec![false; y.len()];
-        let mut unsure = false;
-        for p in &x {
-            let mut found = false;
-            for (k, q) in y.iter().enumerate() {
-                if used[k] {
-                    continue;
-                }
-                match self.nodes(p, q).0 {
-                    Equivalence::Equal => {
-                        used[k] = true;
-                        found = true;
-                        break;
-                    }
-                    Equivalence::Unknown => unsure = true,
-                    Equivalence::NotEqual => {}
-                }
-            }
-            if !found && !unsure {
-                return ne(format!(
-                    "no match for {p}",
-                    p = crate::Answer::display_node(p)
-                ));
-            }
-        }
-        if unsure {
-            unk("could not match every element")
-        } else {
-            eq("same elements")
+        match match_unordered(&x, &y, |p, q| self.nodes(p, q).0) {
+            Ok(true) => eq("same elements"),
+            Ok(false) => unk("could not match every element"),
+            Err(p) => ne(format!(
+                "no match for {p}",
+                p = crate::Answer::display_node(p)
+            )),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Intervals and unions, including the ones a relation stands for
 //! (`x > 5` is `(5, \infty)`, `0 < x \le 3` is `(0, 3]`).
 
-use super::{Cmp, Out, eq, ne, unk};
+use super::{Cmp, Out, eq, match_unordered, ne, unk};
 use crate::Equivalence;
 use crate::ast::{Const, Node, Rel};
 
@@ -37,32 +37,10 @@ impl Cmp<'_> {
                 _ => out,
             };
         }
-        let mut used = vec![false; y.len()];
-        let mut unsure = false;
-        for p in x {
-            let mut found = false;
-            for (k, q) in y.iter().enumerate() {
-                if used[k] {
-                    continue;
-                }
-                match self.interval(p, q).0 {
-                    Equivalence::Equal => {
-                        used[k] = true;
-                        found = true;
-                        break;
-                    }
-                    Equivalence::Unknown => unsure = true,
-                    Equivalence::NotEqual => {}
-                }
-            }
-            if !found && !unsure {
-                return ne("no matching interval");
-            }
-        }
-        if unsure {
-            unk("could not compare interval endpoints")
-        } else {
-            eq("same intervals")
+        match match_unordered(x, y, |p, q| self.interval(p, q).0) {
+            Ok(true) => eq("same intervals"),
+            Ok(false) => unk("could not compare interval endpoints"),
+            Err(_) => ne("no matching interval"),
         }
     }
 
