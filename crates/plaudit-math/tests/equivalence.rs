@@ -4,6 +4,15 @@ use plaudit_math::{Equivalence, Policy, check};
 
 use Equivalence::{Equal as E, NotEqual as N, Unknown as U};
 
+/// [`run`] with each pair checked in both directions.
+fn run_both_ways(pairs: &[(&str, &str, Equivalence)], policy: &Policy) {
+    let rows: Vec<_> = pairs
+        .iter()
+        .flat_map(|&(g, a, want)| [(g, a, want), (a, g, want)])
+        .collect();
+    run(&rows, policy);
+}
+
 fn run(rows: &[(&str, &str, Equivalence)], policy: &Policy) {
     let mut failures = Vec::new();
     for &(gold, answer, want) in rows {
@@ -344,12 +353,7 @@ fn inequality_chains_are_intervals() {
         // A pair against assignments is still a pair.
         ("(1,2)", "x = 1, y = 2", E),
     ];
-    let mut rows = Vec::new();
-    for &(g, a, want) in pairs {
-        rows.push((g, a, want));
-        rows.push((a, g, want));
-    }
-    run(&rows, &Policy::default());
+    run_both_ways(pairs, &Policy::default());
 }
 
 #[test]
@@ -525,12 +529,7 @@ fn labeled_choices() {
         ("AB", "(A)(B)", E),
         ("A \\cup B", "(A) \\cup (B)", E),
     ];
-    let mut rows = Vec::new();
-    for &(g, a, want) in pairs {
-        rows.push((g, a, want));
-        rows.push((a, g, want));
-    }
-    run(&rows, &Policy::default());
+    run_both_ways(pairs, &Policy::default());
 }
 
 /// An overlined repetend is the exact fraction it stands for.
@@ -554,12 +553,7 @@ fn repeating_decimals() {
         ("0.\\overline{3}", "0.333", E),
         ("0.\\overline{3}", "0.33", N),
     ];
-    let mut rows = Vec::new();
-    for &(g, a, want) in pairs {
-        rows.push((g, a, want));
-        rows.push((a, g, want));
-    }
-    run(&rows, &Policy::default());
+    run_both_ways(pairs, &Policy::default());
 }
 
 /// `\mathbb{R}`, ℝ and "all real numbers" are the interval `(-\infty, \infty)`.
@@ -578,12 +572,7 @@ fn all_reals() {
         ("\\mathbb{R}", "[-\\infty,\\infty]", E),
         ("\\mathbb{R}", "\\mathbb{Z}", N),
     ];
-    let mut rows = Vec::new();
-    for &(g, a, want) in pairs {
-        rows.push((g, a, want));
-        rows.push((a, g, want));
-    }
-    run(&rows, &Policy::default());
+    run_both_ways(pairs, &Policy::default());
 }
 
 #[test]

@@ -168,6 +168,25 @@ impl Metrics {
         }
     }
 
+    /// A counter family with one sample per spec.
+    fn per_spec_counter(
+        &self,
+        out: &mut String,
+        name: &str,
+        help: &str,
+        counter: impl Fn(&SpecMetrics) -> &AtomicU64,
+    ) {
+        header(out, name, "counter", help);
+        for s in &self.specs {
+            let _ = writeln!(
+                out,
+                "{name}{{spec=\"{}\"}} {}",
+                escape(&s.name),
+                counter(s).load(Relaxed)
+            );
+        }
+    }
+
     /// The text exposition format, version 0.0.4.
     pub(crate) fn render(&self, scoring_in_flight: usize, max_in_flight: usize) -> String {
         let mut out = String::with_capacity(4096);
@@ -250,34 +269,18 @@ impl Metrics {
             "The max_in_flight setting.",
         );
         let _ = writeln!(out, "plaudit_scoring_capacity {max_in_flight}");
-        header(
+        self.per_spec_counter(
             &mut out,
             "plaudit_samples_scored_total",
-            "counter",
             "Samples scored, by spec.",
+            |s| &s.samples,
         );
-        for s in &self.specs {
-            let _ = writeln!(
-                out,
-                "plaudit_samples_scored_total{{spec=\"{}\"}} {}",
-                escape(&s.name),
-                s.samples.load(Relaxed)
-            );
-        }
-        header(
+        self.per_spec_counter(
             &mut out,
             "plaudit_rewards_missing_total",
-            "counter",
             "Samples that got no reward (an aspect with on_missing = fail did not score), by spec.",
+            |s| &s.rewards_missing,
         );
-        for s in &self.specs {
-            let _ = writeln!(
-                out,
-                "plaudit_rewards_missing_total{{spec=\"{}\"}} {}",
-                escape(&s.name),
-                s.rewards_missing.load(Relaxed)
-            );
-        }
         header(
             &mut out,
             "plaudit_aspect_outcomes_total",
