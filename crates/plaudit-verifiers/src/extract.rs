@@ -20,7 +20,7 @@
 
 use std::fmt;
 
-use memchr::memmem;
+use crate::text::rfind;
 use regex::Regex;
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
@@ -231,8 +231,8 @@ pub(crate) fn no_answer(extractor: &Extractor) -> plaudit_core::Evaluation {
 
 /// The content of the last `open … close` pair.
 pub(crate) fn last_tagged<'t>(text: &'t str, open: &str, close: &str) -> Option<&'t str> {
-    let end = memmem::rfind(text.as_bytes(), close.as_bytes())?;
-    let start = memmem::rfind(&text.as_bytes()[..end], open.as_bytes())? + open.len();
+    let end = rfind(text.as_bytes(), close.as_bytes())?;
+    let start = rfind(&text.as_bytes()[..end], open.as_bytes())? + open.len();
     Some(&text[start..end])
 }
 
@@ -240,7 +240,7 @@ pub(crate) fn last_tagged<'t>(text: &'t str, open: &str, close: &str) -> Option<
 /// balance. Escaped braces (`\{`, `\}`) are content, not structure.
 pub(crate) fn last_boxed(text: &str) -> Option<&str> {
     const OPEN: &[u8] = b"\\boxed{";
-    let start = memmem::rfind(text.as_bytes(), OPEN)? + OPEN.len();
+    let start = rfind(text.as_bytes(), OPEN)? + OPEN.len();
     let bytes = text.as_bytes();
     let mut depth = 1usize;
     let mut i = start;
@@ -264,7 +264,7 @@ pub(crate) fn last_boxed(text: &str) -> Option<&str> {
 /// The rest of the line after the last `#### `.
 pub(crate) fn gsm8k(text: &str) -> Option<&str> {
     const MARK: &[u8] = b"#### ";
-    let start = memmem::rfind(text.as_bytes(), MARK)? + MARK.len();
+    let start = rfind(text.as_bytes(), MARK)? + MARK.len();
     let rest = &text[start..];
     Some(rest.split_once('\n').map_or(rest, |(line, _)| line))
 }

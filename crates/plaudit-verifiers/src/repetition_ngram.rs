@@ -37,11 +37,15 @@
 //!   requires).
 //! - Words are split on whitespace only, so `word,` and `word` differ, as
 //!   in open-r1.
-//! - Each word is hashed once (lowercased on the fly) and given an id;
-//!   n-grams are hashed as slices of ids. Both are compared exactly: no
-//!   string is built per word or n-gram, and a hash collision cannot merge
-//!   two different words or n-grams.
-//!
+//! - Words are split on whitespace as `str.split()` does (Unicode
+//!   whitespace included), 64 bytes at a time. Each word gets an id: a word
+//!   under eight bytes is its own exact key, a longer one is hashed
+//!   (lowercased on the fly) and confirmed by comparing the words. n-grams
+//!   of up to three words pack their ids into one exact key; longer ones
+//!   are hashed and confirmed by comparing ids. No string is built per
+//!   ASCII word or per n-gram, and a hash collision cannot merge two
+//!   different words or n-grams.
+
 //! ## References
 //!
 //! - open-r1 `get_repetition_penalty_reward` (Hugging Face, 2025), after
@@ -49,7 +53,6 @@
 //!   Chain-of-Thought Reasoning in LLMs* (2025).
 
 use std::cell::RefCell;
-use std::hash::Hasher;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -57,7 +60,7 @@ use serde_json::{Map, Value};
 use plaudit_core::{Aspect, BuildContext, BuildError, Context, Evaluation, KindEntry, Sample};
 
 use crate::deadline::{Ticker, timed_out};
-use crate::text::{ascii_word_spans, py_words};
+use crate::text::{WordSpans, fold_into, space_masks};
 
 /// The kind's registry entry.
 pub const ENTRY: KindEntry = KindEntry {
@@ -113,51 +116,62 @@ struct Repetition {
     max_penalty: f64,
 }
 
-/// The hash of a word's lowercase form, as Python's `str.lower()` makes
-/// it. The lowercase form's bytes are hashed, so that a non-ASCII word whose
-/// lowercase is ASCII (the Kelvin sign's is `k`) hashes as the ASCII word it
-/// equals.
-fn word_hash(text: &str) -> u64 {
-    if text.is_ascii() {
-        hash_lowercase(text.as_bytes())
-    } else {
-        hash_lowercase(text.to_lowercase().as_bytes())
+/// Marks a word key that is the word itself: a word of fewer than eight
+/// bytes keys as its (ASCII-lowercased) bytes and length, exactly, so equal
+/// keys are equal words with nothing to compare. Longer words key as a hash
+/// with this bit clear, and equal keys are confirmed by comparing the words.
+const EXACT: u64 = 1 << 63;
+
+/// The key of the lowercase word in `bytes[a..b]`: exact for short words
+/// (see [`EXACT`]), a hash for long ones. `bytes` is either ASCII text (the
+/// word is lowercased here, eight bytes per step) or a word already
+/// lowercased as Python's `str.lower()` makes it; both give equal keys for
+/// equal lowercase forms.
+#[inline(always)]
+fn word_key(bytes: &[u8], a: usize, b: usize) -> u64 {
+    let len = b - a;
+    if len < 8 {
+        // Most words are short: one load (zero past the word), one lowercase.
+        let x = if a + 8 <= bytes.len() {
+            let x = u64::from_le_bytes(bytes[a..a + 8].try_into().expect("8 bytes"));
+            x & ((1u64 << (8 * len)) - 1)
+        } else {
+            load8(bytes, a, b)
+        };
+        return ascii_lower8(x) | (len as u64) << 56 | EXACT;
     }
+    long_word_hash(bytes, a, b) & !EXACT
 }
 
-/// The Fx hash (rustc's): a multiply-rotate per word, far cheaper than
-/// SipHash for keys that are already well-mixed hashes. No input here is
-/// adversarial in a way that matters: a collision costs a comparison,
-/// never a wrong count.
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
+/// The hash of a word of eight bytes or more, its ASCII letters
+/// lowercased: an Fx-style multiply-rotate per eight bytes.
+#[inline(never)]
+fn long_word_hash(bytes: &[u8], a: usize, b: usize) -> u64 {
+    let mut h = 0u64;
+    let mut mix = |v: u64| h = (h.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    let mut p = a;
+    while p + 8 <= b {
+        mix(ascii_lower8(load8(bytes, p, b)));
+        p += 8;
     }
+    let tail = if p < b { load8(bytes, p, b) } else { 0 };
+    mix(ascii_lower8(tail) ^ ((b - a) as u64) << 56);
+    h
+}
 
-    fn write_u8(&mut self, i: u8) {
-        self.write_u64(u64::from(i));
+/// The hash of a slice of word ids, for n-grams too long to pack into one
+/// exact key.
+fn ids_hash(ids: &[u32]) -> u64 {
+    let mut h = 0u64;
+    for &id in ids {
+        h = (h.rotate_left(5) ^ u64::from(id)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
-
-    fn write_u32(&mut self, i: u32) {
-        self.write_u64(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
+    h
 }
 
 /// Lowercases the ASCII letters of eight packed bytes at once; other bytes
 /// (including every byte of a multi-byte character) are left alone.
+#[inline(always)]
 fn ascii_lower8(x: u64) -> u64 {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let low7 = x & !HIGH;
@@ -167,18 +181,13 @@ fn ascii_lower8(x: u64) -> u64 {
     x | (upper >> 2)
 }
 
-/// The hash of a word's bytes with ASCII letters lowercased, eight bytes per
-/// step. Callers pass words whose non-ASCII characters are already
-/// lowercase, so that equal lowercase forms hash equal.
-fn hash_lowercase(word: &[u8]) -> u64 {
-    hash_lowercase_at(word, 0, word.len())
-}
-
-/// An open-addressing table (linear probing) from a 64-bit hash to the
-/// first item that had it, emptied in O(1) by bumping a generation stamp, so
-/// that a worker that once saw a huge response does not pay to clear a huge
-/// table for every small one after it. Equality beyond the hash is the
-/// caller's: [`ProbeTable::find_or_insert`] asks it about each candidate.
+/// An open-addressing table (linear probing) from a 64-bit key to the first
+/// item that had it, emptied in O(1) by bumping a generation stamp, so that
+/// a worker that once saw a huge response does not pay to clear a huge table
+/// for every small one after it. Keys are placed by Fibonacci hashing (a
+/// multiply, then the top bits), so exact keys need no mixing of their own.
+/// Equality beyond the key is the caller's: [`ProbeTable::find_or_insert`]
+/// asks it about each candidate.
 #[derive(Default)]
 struct ProbeTable {
     slots: Vec<Slot>,
@@ -186,12 +195,14 @@ struct ProbeTable {
     /// text, so that a short text after a long one touches a few cache
     /// lines, not the whole table.
     mask: usize,
+    /// 64 − log2(mask + 1): the shift that turns a product into an index.
+    shift: u32,
     generation: u32,
 }
 
 #[derive(Clone, Copy, Default)]
 struct Slot {
-    hash: u64,
+    key: u64,
     first: u32,
     generation: u32,
 }
@@ -207,6 +218,7 @@ impl ProbeTable {
             self.generation = 0;
         }
         self.mask = want - 1;
+        self.shift = 64 - want.trailing_zeros();
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             // Wrapped: stale stamps could look current.
@@ -215,23 +227,23 @@ impl ProbeTable {
         }
     }
 
-    /// The first item equal to `item` (same hash and `same(first, item)`),
-    /// or `None` after recording `item` as the first of its kind.
-    fn find_or_insert(&mut self, hash: u64, item: u32, same: impl Fn(u32) -> bool) -> Option<u32> {
+    /// The first item equal to `item` (same key and `same(first)`), or
+    /// `None` after recording `item` as the first of its kind.
+    #[inline(always)]
+    fn find_or_insert(&mut self, key: u64, item: u32, same: impl Fn(u32) -> bool) -> Option<u32> {
         let mask = self.mask;
-        // The high bits of an Fx hash are its best mixed.
-        let mut i = (hash >> 32) as usize & mask;
+        let mut i = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize;
         loop {
             let slot = &mut self.slots[i];
             if slot.generation != self.generation {
                 *slot = Slot {
-                    hash,
+                    key,
                     first: item,
                     generation: self.generation,
                 };
                 return None;
             }
-            if slot.hash == hash && same(slot.first) {
+            if slot.key == key && same(slot.first) {
                 return Some(slot.first);
             }
             i = (i + 1) & mask;
@@ -243,16 +255,18 @@ impl ProbeTable {
 /// a response allocates nothing once the buffers have grown.
 #[derive(Default)]
 struct Scratch {
-    /// (start, end) of each word in the text.
-    spans: Vec<(u32, u32)>,
+    /// The text's whitespace bitmasks, 64 bytes each.
+    masks: Vec<u64>,
     /// Each word's id: equal lowercase forms, equal ids.
     ids: Vec<u32>,
     /// The span of the first word with each id.
     firsts: Vec<(u32, u32)>,
-    /// Word hash → word id.
+    /// Word key → word id.
     word_table: ProbeTable,
-    /// n-gram hash → the first window with those words.
+    /// n-gram key → the first window with those words.
     ngram_table: ProbeTable,
+    /// A non-ASCII word, lowercased.
+    lower: String,
 }
 
 thread_local! {
@@ -278,102 +292,82 @@ impl Aspect for Repetition {
 
 impl Repetition {
     /// Counts distinct n-grams exactly, in two passes. First each word gets
-    /// an id, the same for equal lowercase forms: words are found by the
-    /// hash of their lowercase form and a repeat is confirmed by comparing
-    /// the words, once per word. Then n-grams are found by the hash of their
-    /// ids and confirmed by comparing ids, which is cheap whatever the
-    /// words' lengths.
+    /// an id, the same for equal lowercase forms: words are found by their
+    /// key (the word itself when short, a hash of its lowercase form when
+    /// long, confirmed by comparing the words). Then n-grams are found by
+    /// their ids — packed into one exact key for n ≤ 3, else hashed and
+    /// confirmed by comparing ids — which is cheap whatever the words'
+    /// lengths.
     fn count(&self, text: &str, cx: &Context, scratch: &mut Scratch) -> Evaluation {
         let mut ticker = Ticker::new(cx);
         let Scratch {
-            spans,
+            masks,
             ids,
             firsts,
             word_table,
             ngram_table,
+            lower,
         } = scratch;
-        spans.clear();
-        ids.clear();
-        firsts.clear();
-        // Offsets fit in u32: the text is under 4 GiB (checked by the caller).
-        let ascii = text.is_ascii();
-        let bytes = text.as_bytes();
-        if ascii {
-            ascii_word_spans(bytes, |a, b| spans.push((a as u32, b as u32)));
-        } else {
-            let base = text.as_ptr() as usize;
-            for w in py_words(text) {
-                let start = w.as_ptr() as usize - base;
-                spans.push((start as u32, (start + w.len()) as u32));
-            }
-        }
+        let words = space_masks(text, masks);
         if ticker.expired(text.len()) {
             return timed_out(cx);
         }
-        if spans.len() < self.n {
+        if words < self.n {
             return Evaluation::scored(0.0).with("ngrams", 0);
         }
-
-        word_table.reset(spans.len());
-        for (i, &(a, b)) in spans.iter().enumerate() {
-            let (a, b) = (a as usize, b as usize);
-            let next = firsts.len() as u32;
-            let found = if ascii {
-                // Words under eight bytes hash injectively (one bijective
-                // mix of the packed bytes and the length), so for two of
-                // them equal hashes are equal words.
-                let same = |id: u32| {
-                    let (c, d) = firsts[id as usize];
-                    let (c, d) = (c as usize, d as usize);
-                    (b - a < 8 && d - c < 8) || same_ascii_lowercase(bytes, a, b, c, d)
-                };
-                word_table.find_or_insert(hash_lowercase_at(bytes, a, b), next, same)
+        ids.clear();
+        firsts.clear();
+        word_table.reset(words);
+        // Offsets fit in u32: the text is under 4 GiB (checked by the caller).
+        let ascii = text.is_ascii();
+        let bytes = text.as_bytes();
+        // Non-ASCII words and long-word comparisons go out of line, so
+        // that the common step stays small.
+        for (a, b) in WordSpans::new(masks.iter().copied(), text.len()) {
+            let key = if ascii {
+                word_key(bytes, a, b)
             } else {
-                let word = &text[a..b];
-                let same = |id: u32| same_word(word_text(text, firsts[id as usize]), word);
-                word_table.find_or_insert(word_hash(word), next, same)
+                non_ascii_text_key(text, a, b, lower)
+            };
+            let next = firsts.len() as u32;
+            let found = if key & EXACT != 0 {
+                word_table.find_or_insert(key, next, |_| true)
+            } else {
+                word_table.find_or_insert(key, next, |id| {
+                    same_long_word(text, ascii, (a, b), firsts[id as usize])
+                })
             };
             ids.push(found.unwrap_or_else(|| {
                 firsts.push((a as u32, b as u32));
                 next
             }));
-            if i % 4096 == 4095 && ticker.expired(i * 8) {
+            if ids.len() % 4096 == 0 && ticker.expired(b) {
                 return timed_out(cx);
             }
         }
 
         let n = self.n;
-        let total = spans.len() - n + 1;
+        let total = ids.len() - n + 1;
         ngram_table.reset(total);
         let mut unique = 0;
         if n <= 3 && firsts.len() < 1 << 21 {
-            // Up to three ids of 21 bits pack into one key, and multiplying
-            // by an odd constant is a bijection: equal hashes are equal
-            // n-grams, with nothing to compare.
-            for (i, window) in ids.windows(n).enumerate() {
-                let key = window
-                    .iter()
-                    .fold(0u64, |key, &id| key << 21 | u64::from(id));
-                let hash = key.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-                if ngram_table
-                    .find_or_insert(hash, i as u32, |_| true)
-                    .is_none()
-                {
-                    unique += 1;
-                }
-                if i % 4096 == 4095 && ticker.expired(i * 8) {
-                    return timed_out(cx);
-                }
+            // Up to three ids of 21 bits pack into one key: equal keys are
+            // equal n-grams, with nothing to compare. One loop per n, so
+            // that each window's key is built without a loop of its own.
+            let counted = match n {
+                1 => unique_packed::<1>(ids, ngram_table, &mut ticker),
+                2 => unique_packed::<2>(ids, ngram_table, &mut ticker),
+                _ => unique_packed::<3>(ids, ngram_table, &mut ticker),
+            };
+            match counted {
+                Some(u) => unique = u,
+                None => return timed_out(cx),
             }
         } else {
             for (i, window) in ids.windows(n).enumerate() {
-                let mut h = FxHasher::default();
-                for &id in window {
-                    h.write_u32(id);
-                }
                 let same = |first: u32| ids[first as usize..first as usize + n] == *window;
                 if ngram_table
-                    .find_or_insert(h.finish(), i as u32, same)
+                    .find_or_insert(ids_hash(window), i as u32, same)
                     .is_none()
                 {
                     unique += 1;
@@ -388,6 +382,52 @@ impl Repetition {
         Evaluation::scored(share * self.max_penalty + 0.0)
             .with("ngrams", total)
             .with("unique", unique)
+    }
+}
+
+/// How many distinct n-grams of `N` ≤ 3 words `ids` holds, each n-gram
+/// packed into one exact key of 21 bits per id (the caller checks that the
+/// ids fit); `None` past the deadline.
+fn unique_packed<const N: usize>(
+    ids: &[u32],
+    table: &mut ProbeTable,
+    ticker: &mut Ticker<'_>,
+) -> Option<usize> {
+    let mut unique = 0;
+    for (i, window) in ids.windows(N).enumerate() {
+        let key = window
+            .iter()
+            .fold(0u64, |key, &id| key << 21 | u64::from(id));
+        if table.find_or_insert(key, i as u32, |_| true).is_none() {
+            unique += 1;
+        }
+        if i % 4096 == 4095 && ticker.expired(i * 8) {
+            return None;
+        }
+    }
+    Some(unique)
+}
+
+/// The key of the word `text[a..b]` of a text that is not all ASCII: as
+/// [`word_key`] for an ASCII word, else the key of its lowercase form.
+#[inline(never)]
+fn non_ascii_text_key(text: &str, a: usize, b: usize, lower: &mut String) -> u64 {
+    if text.as_bytes()[a..b].is_ascii() {
+        return word_key(text.as_bytes(), a, b);
+    }
+    fold_into(&text[a..b], lower);
+    word_key(lower.as_bytes(), 0, lower.len())
+}
+
+/// Whether the words at two spans of `text` have equal lowercase forms
+/// (for long words, whose keys are hashes).
+#[inline(never)]
+fn same_long_word(text: &str, ascii: bool, (a, b): (usize, usize), (c, d): (u32, u32)) -> bool {
+    let (c, d) = (c as usize, d as usize);
+    if ascii {
+        same_ascii_lowercase(text.as_bytes(), a, b, c, d)
+    } else {
+        same_word(&text[a..b], &text[c..d])
     }
 }
 
@@ -411,38 +451,6 @@ fn load8(bytes: &[u8], at: usize, end: usize) -> u64 {
     }
 }
 
-/// [`hash_lowercase`] of `bytes[a..b]`, reading eight bytes at a time from
-/// the text itself (ASCII text only).
-#[inline(always)]
-fn hash_lowercase_at(bytes: &[u8], a: usize, b: usize) -> u64 {
-    let len = b - a;
-    // Most words are short: one load, one mix (the same value the general
-    // loop below computes for them).
-    if len < 8 && a + 8 <= bytes.len() {
-        let x = u64::from_le_bytes(bytes[a..a + 8].try_into().expect("8 bytes"));
-        let x = x & ((1u64 << (8 * len)) - 1);
-        let mut h = FxHasher::default();
-        h.write_u64(ascii_lower8(x) ^ ((len as u64) << 59));
-        return h.finish();
-    }
-    hash_lowercase_long(bytes, a, b)
-}
-
-/// [`hash_lowercase_at`] for long words and words at the end of the text.
-#[inline(never)]
-fn hash_lowercase_long(bytes: &[u8], a: usize, b: usize) -> u64 {
-    let len = b - a;
-    let mut h = FxHasher::default();
-    let mut p = a;
-    while p + 8 <= b {
-        h.write_u64(ascii_lower8(load8(bytes, p, b)));
-        p += 8;
-    }
-    let tail = if p < b { load8(bytes, p, b) } else { 0 };
-    h.write_u64(ascii_lower8(tail) ^ ((len as u64) << 59));
-    h.finish()
-}
-
 /// Whether `bytes[a..b]` and `bytes[c..d]` are equal after ASCII lowercasing.
 #[inline]
 fn same_ascii_lowercase(bytes: &[u8], a: usize, b: usize, c: usize, d: usize) -> bool {
@@ -460,11 +468,6 @@ fn same_ascii_lowercase(bytes: &[u8], a: usize, b: usize, c: usize, d: usize) ->
     true
 }
 
-/// The text of a word span.
-fn word_text(text: &str, (a, b): (u32, u32)) -> &str {
-    &text[a as usize..b as usize]
-}
-
 /// Whether two words are equal after lowercasing, as Python's `str.lower()`.
 fn same_word(a: &str, b: &str) -> bool {
     a == b
@@ -477,6 +480,7 @@ fn same_word(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::py_words;
     use proptest::prelude::*;
     use serde_json::json;
     use std::time::Duration;
@@ -492,18 +496,25 @@ mod tests {
     }
 
     #[test]
-    fn the_short_word_path_hashes_as_the_general_one() {
+    fn short_keys_are_exact_and_long_keys_agree_with_case() {
         let text = b"a Bc DEF ghij KLMno pqrstU vwxyzAB cdefghIJ klmnopqrs tail";
+        let lower = text.to_ascii_lowercase();
         let mut start = 0;
         for (i, &c) in text.iter().chain(b" ").enumerate() {
             if c == b' ' {
-                // With the text after the word (fast path) and without it.
-                let fast = hash_lowercase_at(text, start, i);
-                let alone = hash_lowercase(&text[start..i]);
+                // In place (eight-byte load), alone (short load), lowercase.
+                let fast = word_key(text, start, i);
+                let alone = word_key(&text[start..i], 0, i - start);
+                let low = word_key(&lower, start, i);
                 assert_eq!(fast, alone, "{:?}", std::str::from_utf8(&text[start..i]));
+                assert_eq!(fast, low);
+                assert_eq!(fast & EXACT != 0, i - start < 8);
                 start = i + 1;
             }
         }
+        // Short words of different lengths or bytes never share a key.
+        assert_ne!(word_key(b"a", 0, 1), word_key(b"a\0", 0, 2));
+        assert_ne!(word_key(b"ab", 0, 2), word_key(b"ba", 0, 2));
     }
 
     #[test]
@@ -584,6 +595,14 @@ mod tests {
         /// Words on both sides of the eight-byte short-word path.
         #[test]
         fn agrees_with_open_r1_on_long_words(text in "((ab|AB|abcdefg|abcdefgh|ABCDEFGHIJ|abcdefghij)[ \n]){0,40}", n in 1usize..4) {
+            let v = run(json!({"n": n}), &text);
+            prop_assert!((v - reference(&text, n, -1.0)).abs() < 1e-12);
+        }
+
+        /// Unicode whitespace, long words, and a non-ASCII letter whose
+        /// lowercase is ASCII (the Kelvin sign), mixed with ASCII words.
+        #[test]
+        fn agrees_with_open_r1_on_unicode(text in "([aAkK\u{212a}Ää]{1,10}[ \n\u{a0}\u{3000}]){0,40}", n in 1usize..5) {
             let v = run(json!({"n": n}), &text);
             prop_assert!((v - reference(&text, n, -1.0)).abs() < 1e-12);
         }

@@ -33,24 +33,22 @@ const fn ascii_space_table() -> [bool; 128] {
 
 static ASCII_SPACE: [bool; 128] = ascii_space_table();
 
-/// The words of `text` as Python's `text.split()` gives them. ASCII bytes
-/// are classified by table; only non-ASCII characters are decoded.
+/// The words of `text` as Python's `text.split()` gives them, one character
+/// at a time: the plain reading that the block-at-a-time [`word_spans`] is
+/// tested against.
+#[cfg(test)]
 pub(crate) fn py_words(text: &str) -> PyWords<'_> {
     PyWords { text, pos: 0 }
 }
 
-/// How many words `text.split()` gives, without building them: for ASCII
-/// text, the word starts (a non-space after a space) counted from the
-/// whitespace bitmask, 64 bytes at a time.
+/// How many words `text.split()` gives, without building them: the word
+/// starts (a non-space after a space) counted from the whitespace bitmask,
+/// 64 bytes at a time.
 pub(crate) fn count_py_words(text: &str) -> usize {
-    if !text.is_ascii() {
-        return py_words(text).count();
-    }
     let mut count = 0;
     // Bit 63 of the previous block's mask: was its last byte a space?
     let mut space_before = 1u64;
-    for block in text.as_bytes().chunks(64) {
-        let space = space_mask(block);
+    for space in SpaceBlocks::new(text) {
         let starts = !space & ((space << 1) | space_before);
         count += starts.count_ones() as usize;
         space_before = space >> 63;
@@ -58,81 +56,244 @@ pub(crate) fn count_py_words(text: &str) -> usize {
     count
 }
 
-/// The whitespace bitmask of up to 64 ASCII bytes (bit i for byte i);
-/// bits past the end of a short block are set, as if spaces.
-fn space_mask(block: &[u8]) -> u64 {
+/// The whitespace bitmasks of a text, one per 64-byte block (bit i for byte
+/// i of the block), as `str.split()` sees whitespace. Every byte of a
+/// multi-byte whitespace character (U+00A0, U+2003, …) is set, also when the
+/// character straddles two blocks; bits past the end of the text are set,
+/// as if spaces.
+pub(crate) struct SpaceBlocks<'a> {
+    text: &'a str,
+    at: usize,
+    /// Bytes of a whitespace character that began in the previous block.
+    carry: u64,
+}
+
+impl<'a> SpaceBlocks<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            at: 0,
+            carry: 0,
+        }
+    }
+}
+
+impl Iterator for SpaceBlocks<'_> {
+    type Item = u64;
+
+    #[inline]
+    fn next(&mut self) -> Option<u64> {
+        let bytes = self.text.as_bytes();
+        if self.at >= bytes.len() {
+            return None;
+        }
+        let end = (self.at + 64).min(bytes.len());
+        let block = &bytes[self.at..end];
+        let (mut space, high) = match block.try_into() {
+            Ok(full) => space_mask64(full),
+            Err(_) => space_mask(block),
+        };
+        space |= std::mem::take(&mut self.carry);
+        if high {
+            space |= non_ascii_spaces(self.text, self.at, block, &mut self.carry);
+        }
+        self.at = end;
+        Some(space)
+    }
+}
+
+/// The bits of the multi-byte whitespace characters that start in `block`
+/// (which begins at byte `at` of `text`); bits past the block go to `carry`.
+/// Out of line: most text is ASCII.
+#[cold]
+#[inline(never)]
+fn non_ascii_spaces(text: &str, at: usize, block: &[u8], carry: &mut u64) -> u64 {
+    let mut space = 0u64;
+    for (k, &b) in block.iter().enumerate() {
+        // Every non-ASCII whitespace character's UTF-8 form starts with one
+        // of these bytes (U+0085, U+00A0; U+1680; U+2000–U+205F; U+3000).
+        if matches!(b, 0xc2 | 0xe1 | 0xe2 | 0xe3) {
+            let (is_space, len) = non_ascii_space_at(text, at + k);
+            if is_space {
+                for j in k..k + len {
+                    if j < 64 {
+                        space |= 1 << j;
+                    } else {
+                        *carry |= 1 << (j - 64);
+                    }
+                }
+            }
+        }
+    }
+    space
+}
+
+/// [`space_mask`] of a whole 64-byte block: a fixed-size loop that the
+/// compiler unrolls, with no bounds checks.
+#[inline]
+fn space_mask64(block: &[u8; 64]) -> (u64, bool) {
     let mut space: u64 = 0;
+    let mut high: u64 = 0;
+    for k in 0..8 {
+        let mut lane = [0u8; 8];
+        lane.copy_from_slice(&block[8 * k..8 * k + 8]);
+        let word = u64::from_le_bytes(lane);
+        high |= word;
+        space |= space_bits8(word) << (8 * k);
+    }
+    (space, high & HIGH != 0)
+}
+
+/// The whitespace bitmask of up to 64 bytes (bit i for byte i), counting
+/// ASCII whitespace only, and whether any byte is non-ASCII; bits past the
+/// end of a short block are set, as if spaces.
+#[inline]
+fn space_mask(block: &[u8]) -> (u64, bool) {
+    let mut space: u64 = 0;
+    let mut high: u64 = 0;
     let mut lanes = block.chunks_exact(8);
     for (k, c) in (&mut lanes).enumerate() {
         let word = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        high |= word;
         space |= space_bits8(word) << (8 * k);
     }
     let rest = lanes.remainder();
     let done = block.len() - rest.len();
     for (k, &b) in rest.iter().enumerate() {
-        space |= u64::from(ASCII_SPACE[usize::from(b)]) << (done + k);
+        high |= u64::from(b);
+        space |= u64::from(b < 0x80 && ASCII_SPACE[usize::from(b & 0x7f)]) << (done + k);
     }
     if block.len() < 64 {
         space |= u64::MAX << block.len();
     }
-    space
+    (space, high & HIGH != 0)
 }
 
 const LANES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
-/// Per byte lane of `x` (ASCII bytes only), bit 7 set where the byte is ≥ `v`.
-/// Exact per lane: the low seven bits plus (0x80 − v) never carry out.
+/// Per byte lane of `low7` (bytes below 0x80), bit 7 set where the byte is
+/// ≥ `v`; the other bits are junk for the caller to mask off. Exact per
+/// lane: the low seven bits plus (0x80 − v) never carry out.
 #[inline]
 fn lanes_ge(low7: u64, v: u8) -> u64 {
-    (low7 + LANES * u64::from(0x80 - v)) & HIGH
+    low7 + LANES * u64::from(0x80 - v)
 }
 
-/// A bit per byte of `chunk` (bit i for byte i): set where the byte is
+/// A bit per byte of `chunk` (bit i for byte i): set where the byte is ASCII
 /// whitespace to `str.split()` — `\t\n\v\f\r`, U+001C–U+001F, space.
-/// Eight bytes at a time with no branches; for ASCII input only.
+/// Eight bytes at a time with no branches; a non-ASCII byte is never set.
 #[inline]
 fn space_bits8(chunk: u64) -> u64 {
     let low7 = chunk & !HIGH;
     let space = !lanes_ge(low7, 0x21)
         & (lanes_ge(low7, 0x1c) | (lanes_ge(low7, 0x09) & !lanes_ge(low7, 0x0e)))
+        & !chunk
         & HIGH;
     // Gather the eight lane flags (bit 7 of each byte) into the low byte.
     ((space >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
 }
 
-/// Calls `f(start, end)` for each word of ASCII `bytes`, as `str.split()`
-/// finds them, from a whitespace bitmask built 64 bytes at a time: word
-/// starts and ends are bits of the mask's edges, visited in order.
-#[inline]
-pub(crate) fn ascii_word_spans(bytes: &[u8], mut f: impl FnMut(usize, usize)) {
-    let mut start = 0;
-    // Whether the byte before the block was a space (the text starts "after
-    // a space").
+/// Calls `f(start, end)` for each word of `text`, as `str.split()` finds
+/// them, from the whitespace bitmasks of [`SpaceBlocks`]: word starts and
+/// ends are bits of the masks' edges, visited in order. Stops early, and
+/// returns false, when `f` returns false.
+#[cfg(test)]
+pub(crate) fn word_spans(text: &str, mut f: impl FnMut(usize, usize) -> bool) -> bool {
+    WordSpans::new(SpaceBlocks::new(text), text.len()).all(|(a, b)| f(a, b))
+}
+
+/// The whitespace bitmasks of `text` ([`SpaceBlocks`]) into `masks`
+/// (cleared first), and the number of words they show: for a caller that
+/// needs the word count before it walks the words with
+/// [`WordSpans`], without finding the whitespace twice.
+pub(crate) fn space_masks(text: &str, masks: &mut Vec<u64>) -> usize {
+    masks.clear();
+    let mut count = 0;
     let mut space_before = 1u64;
-    for (block_index, block) in bytes.chunks(64).enumerate() {
-        let base = block_index * 64;
-        let space = space_mask(block);
+    for space in SpaceBlocks::new(text) {
+        masks.push(space);
         let starts = !space & ((space << 1) | space_before);
-        let ends = space & (!((space << 1) | space_before));
-        let mut edges = starts | ends;
-        while edges != 0 {
-            let bit = edges.trailing_zeros();
-            let at = base + bit as usize;
-            if starts >> bit & 1 == 1 {
-                start = at;
-            } else {
-                // Past the end of a short last block is padding, so an
-                // open word ends at the text's end.
-                f(start, at.min(bytes.len()));
-            }
-            edges &= edges - 1;
-        }
+        count += starts.count_ones() as usize;
         space_before = space >> 63;
     }
-    // A word running to the end of a text whose length is a multiple of 64.
-    if space_before == 0 && !bytes.is_empty() {
-        f(start, bytes.len());
+    count
+}
+
+/// The `(start, end)` of each word of a text of `len` bytes, from its
+/// whitespace bitmasks ([`SpaceBlocks`], [`space_masks`]): word starts and
+/// ends are bits of the masks' edges, visited in order. An iterator, so
+/// that a caller's loop body inlines into the walk.
+pub(crate) struct WordSpans<I> {
+    masks: I,
+    len: usize,
+    /// Byte offset of the current block.
+    base: usize,
+    /// Start and end bits of the current block not yet visited.
+    edges: u64,
+    /// The start bits of the current block.
+    starts: u64,
+    /// Whether the byte before the next block is a space (the text starts
+    /// "after a space").
+    space_before: u64,
+    /// The start of the word being read.
+    start: usize,
+    blocks: usize,
+    finished: bool,
+}
+
+impl<I: Iterator<Item = u64>> WordSpans<I> {
+    pub(crate) fn new(masks: impl IntoIterator<IntoIter = I>, len: usize) -> Self {
+        Self {
+            masks: masks.into_iter(),
+            len,
+            base: 0,
+            edges: 0,
+            starts: 0,
+            space_before: 1,
+            start: 0,
+            blocks: 0,
+            finished: false,
+        }
+    }
+}
+
+impl<I: Iterator<Item = u64>> Iterator for WordSpans<I> {
+    type Item = (usize, usize);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, usize)> {
+        loop {
+            while self.edges != 0 {
+                let bit = self.edges.trailing_zeros();
+                self.edges &= self.edges - 1;
+                let at = self.base + bit as usize;
+                if self.starts >> bit & 1 == 1 {
+                    self.start = at;
+                } else {
+                    // Past the end of a short last block is padding, so an
+                    // open word ends at the text's end.
+                    return Some((self.start, at.min(self.len)));
+                }
+            }
+            if let Some(space) = self.masks.next() {
+                self.base = self.blocks * 64;
+                self.blocks += 1;
+                let before = (space << 1) | self.space_before;
+                self.starts = !space & before;
+                self.edges = self.starts | (space & !before);
+                self.space_before = space >> 63;
+            } else {
+                // A word running to the end of a text whose length is a
+                // multiple of 64.
+                if !self.finished && self.space_before == 0 && self.len > 0 {
+                    self.finished = true;
+                    return Some((self.start, self.len));
+                }
+                self.finished = true;
+                return None;
+            }
+        }
     }
 }
 
@@ -146,11 +307,13 @@ fn non_ascii_space_at(text: &str, i: usize) -> (bool, usize) {
 }
 
 /// The iterator of [`py_words`].
+#[cfg(test)]
 pub(crate) struct PyWords<'a> {
     text: &'a str,
     pos: usize,
 }
 
+#[cfg(test)]
 impl<'a> Iterator for PyWords<'a> {
     type Item = &'a str;
 
@@ -196,6 +359,21 @@ impl<'a> Iterator for PyWords<'a> {
         self.pos = i;
         Some(&text[start..i])
     }
+}
+
+/// The start of the last occurrence of `needle` in `haystack` (`Some(len)`
+/// for an empty needle). Candidates are found by `memrchr` on the needle's
+/// first byte and checked in place: for the short, fixed markers the
+/// extractors look for (`</answer>`, `\boxed{`, `#### `) this beats
+/// building a two-way searcher per call, and a response full of the first
+/// byte costs at most the needle's length per byte.
+pub(crate) fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    let Some(&first) = needle.first() else {
+        return Some(haystack.len());
+    };
+    let last_start = haystack.len().checked_sub(needle.len())?;
+    memchr::memrchr_iter(first, &haystack[..=last_start])
+        .find(|&p| &haystack[p..p + needle.len()] == needle)
 }
 
 /// Lowercases `text` into `out` (cleared first), one character at a time.
@@ -260,7 +438,10 @@ mod tests {
                 bytes[at + 2] = b' ';
                 let text = String::from_utf8(bytes).unwrap();
                 let mut spans = Vec::new();
-                ascii_word_spans(text.as_bytes(), |a, z| spans.push(&text[a..z]));
+                word_spans(&text, |a, z| {
+                    spans.push(&text[a..z]);
+                    true
+                });
                 assert_eq!(
                     spans,
                     py_words(&text).collect::<Vec<_>>(),
@@ -273,6 +454,90 @@ mod tests {
                 );
             }
         }
+    }
+
+    fn spans_of(text: &str) -> Vec<&str> {
+        let mut spans = Vec::new();
+        word_spans(text, |a, z| {
+            spans.push(&text[a..z]);
+            true
+        });
+        spans
+    }
+
+    #[test]
+    fn unicode_whitespace_splits_at_every_offset() {
+        // Whitespace with each lead byte that can start one, and
+        // non-whitespace with the same lead bytes.
+        let spaces = [
+            '\u{85}', '\u{a0}', '\u{1680}', '\u{2000}', '\u{200a}', '\u{2028}', '\u{2029}',
+            '\u{202f}', '\u{205f}', '\u{3000}',
+        ];
+        let others = [
+            '\u{a9}', '\u{1681}', '\u{2014}', '\u{200b}', '\u{3001}', 'é', '🙂',
+        ];
+        for c in spaces.iter().chain(&others) {
+            for at in (0..8).chain(56..72).chain(120..130) {
+                let text = format!("{}{c}{}", "x".repeat(at), "y".repeat(70));
+                assert_eq!(
+                    spans_of(&text),
+                    py_words(&text).collect::<Vec<_>>(),
+                    "{c:?} at {at}"
+                );
+                assert_eq!(count_py_words(&text), py_words(&text).count());
+                let mut masks = Vec::new();
+                assert_eq!(space_masks(&text, &mut masks), py_words(&text).count());
+                // Two in a row, and at the very end.
+                let text = format!("{}{c}{c} z{c}", "é".repeat(at / 2));
+                assert_eq!(spans_of(&text), py_words(&text).collect::<Vec<_>>());
+                assert_eq!(count_py_words(&text), py_words(&text).count());
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn block_splitting_agrees_with_char_splitting(text in "([a-c]|[ \t\n]|\u{a0}|\u{2003}|\u{3000}|é|—){0,200}") {
+            proptest::prop_assert_eq!(spans_of(&text), py_words(&text).collect::<Vec<_>>());
+            proptest::prop_assert_eq!(count_py_words(&text), py_words(&text).count());
+        }
+
+        #[test]
+        fn any_text_splits_like_python(text in proptest::prelude::any::<String>()) {
+            proptest::prop_assert_eq!(spans_of(&text), py_words(&text).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn rfind_finds_the_last_occurrence() {
+        for (hay, needle) in [
+            ("", ""),
+            ("", "a"),
+            ("abc", ""),
+            ("<a><a>", "<a>"),
+            ("<<a>", "<a>"),
+            ("x</answer>y</answer", "</answer>"),
+            ("#### 1\n#### 2", "#### "),
+            ("ab", "abc"),
+            ("aaaa", "aa"),
+        ] {
+            assert_eq!(
+                rfind(hay.as_bytes(), needle.as_bytes()),
+                hay.rfind(needle),
+                "{hay:?} {needle:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn stops_when_asked() {
+        let mut seen = 0;
+        assert!(!word_spans("a b c d", |_, _| {
+            seen += 1;
+            seen < 2
+        }));
+        assert_eq!(seen, 2);
+        assert!(word_spans("a b", |_, _| true));
     }
 
     #[test]
