@@ -25,4 +25,35 @@ pub use outcome::{Details, Evaluation, Outcome, Status};
 pub use registry::{BuildContext, BuildError, BuildFn, KindEntry, Registry};
 pub use sample::{Content, Message, Sample, json_type};
 pub use score::{AspectResult, Score};
+
+/// `text`, cut to at most `max_bytes` at a character boundary, with `…`
+/// marking the cut: details and reports show what was extracted or
+/// generated without copying a whole response into every row.
+pub fn preview(text: &str, max_bytes: usize) -> String {
+    if text.len() <= max_bytes {
+        return text.to_owned();
+    }
+    let mut end = max_bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut s = String::with_capacity(end + '…'.len_utf8());
+    s.push_str(&text[..end]);
+    s.push('…');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn preview_cuts_at_a_char_boundary() {
+        let long = "é".repeat(300);
+        let p = super::preview(&long, 200);
+        assert_eq!(p, format!("{}…", "é".repeat(100)));
+        let p = super::preview(&long, 201);
+        assert_eq!(p, format!("{}…", "é".repeat(100)));
+        assert_eq!(super::preview("short", 200), "short");
+        assert_eq!(super::preview("abc", 0), "…");
+    }
+}
 pub use spec::{AspectSpec, Combine, CombineMethod, Limits, Normalize, OnMissing, Spec, SpecError};

@@ -202,15 +202,7 @@ fn references(sample: &Sample) -> Option<Vec<Cow<'_, str>>> {
 
 /// At most 200 bytes of an extracted answer, cut at a character boundary.
 fn preview(text: &str) -> String {
-    const MAX: usize = 200;
-    if text.len() <= MAX {
-        return text.to_owned();
-    }
-    let mut end = MAX;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
+    plaudit_core::preview(text, 200)
 }
 
 #[cfg(test)]

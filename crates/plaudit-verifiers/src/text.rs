@@ -392,20 +392,9 @@ pub(crate) fn fold_into(text: &str, out: &mut String) {
 const PREVIEW_BYTES: usize = 200;
 
 /// `text`, cut to about [`PREVIEW_BYTES`] at a character boundary, with `…`
-/// marking the cut: details show what was extracted without copying a whole
-/// response into every output row.
+/// marking the cut.
 pub(crate) fn preview(text: &str) -> String {
-    if text.len() <= PREVIEW_BYTES {
-        return text.to_owned();
-    }
-    let mut end = PREVIEW_BYTES;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let mut s = String::with_capacity(end + 3);
-    s.push_str(&text[..end]);
-    s.push('…');
-    s
+    plaudit_core::preview(text, PREVIEW_BYTES)
 }
 
 #[cfg(test)]
@@ -547,14 +536,5 @@ mod tests {
         assert_eq!(buf, "hello");
         fold_into("ÉCOLE İ", &mut buf);
         assert_eq!(buf, "école i\u{307}");
-    }
-
-    #[test]
-    fn preview_cuts_at_a_char_boundary() {
-        let long = "é".repeat(300);
-        let p = preview(&long);
-        assert!(p.ends_with('…'));
-        assert!(p.len() <= PREVIEW_BYTES + '…'.len_utf8());
-        assert_eq!(preview("short"), "short");
     }
 }
