@@ -25,6 +25,7 @@ pub use outcome::{Details, Evaluation, Outcome, Status};
 pub use registry::{BuildContext, BuildError, BuildFn, KindEntry, Registry};
 pub use sample::{Content, Message, Sample, json_type};
 pub use score::{AspectResult, Score};
+pub use spec::{AspectSpec, Combine, CombineMethod, Limits, Normalize, OnMissing, Spec, SpecError};
 
 /// `text`, cut to at most `max_bytes` at a character boundary, with `…`
 /// marking the cut: details and reports show what was extracted or
@@ -56,4 +57,3 @@ mod tests {
         assert_eq!(super::preview("abc", 0), "…");
     }
 }
-pub use spec::{AspectSpec, Combine, CombineMethod, Limits, Normalize, OnMissing, Spec, SpecError};

@@ -31,7 +31,14 @@ impl Details {
         let value = value.into();
         match self.0.iter_mut().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = value,
-            None => self.0.push((key, value)),
+            None => {
+                if self.0.capacity() == 0 {
+                    // Aspects record a few details each: one allocation
+                    // up front rather than the growth path's.
+                    self.0 = Vec::with_capacity(4);
+                }
+                self.0.push((key, value));
+            }
         }
     }
 

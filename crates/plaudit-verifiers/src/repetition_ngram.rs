@@ -291,13 +291,13 @@ impl Aspect for Repetition {
 }
 
 impl Repetition {
-    /// Counts distinct n-grams exactly, in two passes. First each word gets
-    /// an id, the same for equal lowercase forms: words are found by their
-    /// key (the word itself when short, a hash of its lowercase form when
-    /// long, confirmed by comparing the words). Then n-grams are found by
-    /// their ids — packed into one exact key for n ≤ 3, else hashed and
-    /// confirmed by comparing ids — which is cheap whatever the words'
-    /// lengths.
+    /// Counts distinct n-grams exactly. Each word gets an id, the same for
+    /// equal lowercase forms: words are found by their key (the word itself
+    /// when short, a hash of its lowercase form when long, confirmed by
+    /// comparing the words). n-grams are found by their ids — for n ≤ 3
+    /// packed into one exact key as the words go by, else hashed in a
+    /// second pass and confirmed by comparing ids — which is cheap whatever
+    /// the words' lengths.
     fn count(&self, text: &str, cx: &Context, scratch: &mut Scratch) -> Evaluation {
         let mut ticker = Ticker::new(cx);
         let Scratch {
@@ -315,9 +315,21 @@ impl Repetition {
         if words < self.n {
             return Evaluation::scored(0.0).with("ngrams", 0);
         }
+        let n = self.n;
+        let total = words - n + 1;
+        // Up to three ids of 21 bits pack into one key: equal keys are equal
+        // n-grams, with nothing to compare, and the n-grams are counted in
+        // the same pass as the words. Longer n-grams (or more than 2^21
+        // distinct words) keep the ids and count in a second pass.
+        let packed = n <= 3 && words < 1 << 21;
+        let window_mask = if packed { (1u64 << (21 * n)) - 1 } else { 0 };
+        let mut window = 0u64;
+        let mut unique = 0;
+        let mut seen = 0usize;
         ids.clear();
         firsts.clear();
         word_table.reset(words);
+        ngram_table.reset(total);
         // Offsets fit in u32: the text is under 4 GiB (checked by the caller).
         let ascii = text.is_ascii();
         let bytes = text.as_bytes();
@@ -337,33 +349,28 @@ impl Repetition {
                     same_long_word(text, ascii, (a, b), firsts[id as usize])
                 })
             };
-            ids.push(found.unwrap_or_else(|| {
+            let id = found.unwrap_or_else(|| {
                 firsts.push((a as u32, b as u32));
                 next
-            }));
-            if ids.len() % 4096 == 0 && ticker.expired(b) {
+            });
+            seen += 1;
+            if packed {
+                window = (window << 21 | u64::from(id)) & window_mask;
+                if seen >= n
+                    && ngram_table
+                        .find_or_insert(window, seen as u32, |_| true)
+                        .is_none()
+                {
+                    unique += 1;
+                }
+            } else {
+                ids.push(id);
+            }
+            if seen.is_multiple_of(4096) && ticker.expired(b) {
                 return timed_out(cx);
             }
         }
-
-        let n = self.n;
-        let total = ids.len() - n + 1;
-        ngram_table.reset(total);
-        let mut unique = 0;
-        if n <= 3 && firsts.len() < 1 << 21 {
-            // Up to three ids of 21 bits pack into one key: equal keys are
-            // equal n-grams, with nothing to compare. One loop per n, so
-            // that each window's key is built without a loop of its own.
-            let counted = match n {
-                1 => unique_packed::<1>(ids, ngram_table, &mut ticker),
-                2 => unique_packed::<2>(ids, ngram_table, &mut ticker),
-                _ => unique_packed::<3>(ids, ngram_table, &mut ticker),
-            };
-            match counted {
-                Some(u) => unique = u,
-                None => return timed_out(cx),
-            }
-        } else {
+        if !packed {
             for (i, window) in ids.windows(n).enumerate() {
                 let same = |first: u32| ids[first as usize..first as usize + n] == *window;
                 if ngram_table
@@ -383,29 +390,6 @@ impl Repetition {
             .with("ngrams", total)
             .with("unique", unique)
     }
-}
-
-/// How many distinct n-grams of `N` ≤ 3 words `ids` holds, each n-gram
-/// packed into one exact key of 21 bits per id (the caller checks that the
-/// ids fit); `None` past the deadline.
-fn unique_packed<const N: usize>(
-    ids: &[u32],
-    table: &mut ProbeTable,
-    ticker: &mut Ticker<'_>,
-) -> Option<usize> {
-    let mut unique = 0;
-    for (i, window) in ids.windows(N).enumerate() {
-        let key = window
-            .iter()
-            .fold(0u64, |key, &id| key << 21 | u64::from(id));
-        if table.find_or_insert(key, i as u32, |_| true).is_none() {
-            unique += 1;
-        }
-        if i % 4096 == 4095 && ticker.expired(i * 8) {
-            return None;
-        }
-    }
-    Some(unique)
 }
 
 /// The key of the word `text[a..b]` of a text that is not all ASCII: as
