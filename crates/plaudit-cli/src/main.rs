@@ -10,6 +10,8 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod audit;
+mod eval;
 mod input;
 mod math;
 mod output;
@@ -39,6 +41,11 @@ enum Command {
     Score(Box<score::ScoreArgs>),
     /// Serve rewards over HTTP: plaudit's API and the trainers' protocols.
     Serve(Box<serve::ServeArgs>),
+    /// Probe a spec with reward-hacking exploits and report which it pays.
+    Audit(Box<audit::AuditArgs>),
+    /// Evaluate a reward model on preference data (RewardBench 1/2, LLMBar,
+    /// JudgeBench, HH-RLHF…): scores, intervals, length baselines, comparisons.
+    Eval(Box<eval::EvalArgs>),
     /// Validate a spec and print it resolved, defaults filled in.
     Check(CheckArgs),
     /// List the aspect kinds a spec may use.
@@ -71,6 +78,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Score(args) => score::run(*args),
         Command::Serve(args) => serve::run(*args),
+        Command::Audit(args) => audit::run(*args),
+        Command::Eval(args) => eval::run(*args),
         Command::Check(args) => check(&args),
         Command::Kinds => kinds(),
         Command::Math(command) => math::run(command),
