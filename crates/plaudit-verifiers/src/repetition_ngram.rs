@@ -232,9 +232,12 @@ impl ProbeTable {
     #[inline(always)]
     fn find_or_insert(&mut self, key: u64, item: u32, same: impl Fn(u32) -> bool) -> Option<u32> {
         let mask = self.mask;
+        // A slice of exactly `mask + 1` slots, indexed by `i & mask`: the
+        // compiler sees every index is in bounds.
+        let slots = &mut self.slots[..=mask];
         let mut i = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize;
         loop {
-            let slot = &mut self.slots[i];
+            let slot = &mut slots[i & mask];
             if slot.generation != self.generation {
                 *slot = Slot {
                     key,
