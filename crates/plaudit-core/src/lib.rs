@@ -19,6 +19,7 @@ mod registry;
 mod sample;
 mod score;
 pub mod spec;
+pub mod turn;
 
 pub use aspect::{Aspect, Context, Cost};
 pub use outcome::{Details, Evaluation, Outcome, Status};

@@ -57,5 +57,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SampleError", py.get_type::<errors::SampleError>())?;
     m.add("ConfigError", py.get_type::<errors::ConfigError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add(
+        "DEFAULT_EOT_TOKENS",
+        plaudit_core::turn::DEFAULT_EOT_TOKENS.to_vec(),
+    )?;
     Ok(())
 }

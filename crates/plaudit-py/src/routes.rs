@@ -84,27 +84,13 @@ pub(crate) fn read_routes<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound
     Ok(d)
 }
 
-/// Removes trailing end-of-turn and padding tokens (repeatedly, with the
-/// whitespace between them) from a response, as plaudit's OpenRLHF endpoint
-/// does.
-pub(crate) fn strip<'a>(text: &'a str, tokens: &[String]) -> &'a str {
-    let mut end = text.len();
-    loop {
-        let trimmed = text[..end].trim_end();
-        match tokens
-            .iter()
-            .find(|t| !t.is_empty() && trimmed.ends_with(t.as_str()))
-        {
-            Some(t) => end = trimmed.len() - t.len(),
-            None => return &text[..end],
-        }
-    }
-}
-
-/// `strip_end_of_turn(text, tokens)`: [`strip`] for Python.
+/// `strip_end_of_turn(text, tokens)`: removes trailing end-of-turn and
+/// padding tokens (repeatedly, with the whitespace between them) from a
+/// response, as plaudit's OpenRLHF endpoint does
+/// ([`plaudit_core::turn::strip_end_of_turn`]).
 #[pyfunction]
 pub(crate) fn strip_end_of_turn(text: &str, tokens: Vec<String>) -> String {
-    strip(text, &tokens).to_owned()
+    plaudit_core::turn::strip_end_of_turn(text, &tokens).to_owned()
 }
 
 #[cfg(test)]
@@ -140,15 +126,5 @@ mod tests {
         assert!(e.contains("names no spec"), "{e}");
         let e = parse_routes(Path::new("r.toml"), "defualt = \"x.toml\"\n").unwrap_err();
         assert!(e.contains("unknown field `defualt`"), "{e}");
-    }
-
-    #[test]
-    fn strips_repeated_tokens_with_whitespace_between() {
-        let t = vec!["<|im_end|>".to_owned(), "<|endoftext|>".to_owned()];
-        assert_eq!(strip("42<|im_end|>\n<|endoftext|>", &t), "42");
-        assert_eq!(strip("42  ", &t), "42  ");
-        assert_eq!(strip("<|im_end|>", &t), "");
-        assert_eq!(strip("a<|im_end|>b", &t), "a<|im_end|>b");
-        assert_eq!(strip("x", &[String::new()]), "x");
     }
 }

@@ -10,18 +10,8 @@ use plaudit_engine::Engine;
 use crate::ServerError;
 
 /// The end-of-turn and padding tokens stripped from the end of an OpenRLHF
-/// `query` by default: the ones of the chat templates in common use (ChatML
-/// and Qwen, GPT-2 style, Llama 2 and Mistral, Llama 3, Gemma, Phi).
-pub const DEFAULT_EOT_TOKENS: &[&str] = &[
-    "<|im_end|>",
-    "<|endoftext|>",
-    "</s>",
-    "<|eot_id|>",
-    "<|end_of_text|>",
-    "<end_of_turn>",
-    "<eos>",
-    "<|end|>",
-];
+/// `query` by default (see [`plaudit_core::turn`]).
+pub use plaudit_core::turn::DEFAULT_EOT_TOKENS;
 
 /// Everything [`serve`](crate::serve) needs: the specs to serve and the
 /// limits that keep the service safe under load.

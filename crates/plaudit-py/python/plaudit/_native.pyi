@@ -6,6 +6,7 @@ import os
 from typing import Any, Awaitable, Dict, Iterable, List, Literal, Optional, Sequence, Tuple, Union
 
 __version__: str
+DEFAULT_EOT_TOKENS: List[str]
 
 PathLike = Union[str, os.PathLike[str]]
 Status = Literal["scored", "not_applicable", "failed", "timed_out"]

@@ -29,21 +29,12 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from plaudit._native import SampleError, strip_end_of_turn
+from plaudit._native import DEFAULT_EOT_TOKENS, SampleError, strip_end_of_turn
 from plaudit._util import EngineLike, engine_for, spec_from_env, warn_missing
 
 __all__ = ["EOT_TOKENS", "make_reward_func", "reward_func"]
 
-EOT_TOKENS = [
-    "<|im_end|>",
-    "<|endoftext|>",
-    "</s>",
-    "<|eot_id|>",
-    "<|end_of_text|>",
-    "<end_of_turn>",
-    "<eos>",
-    "<|end|>",
-]
+EOT_TOKENS = list(DEFAULT_EOT_TOKENS)
 """End-of-turn and padding tokens removed from the end of a response: those
 of the chat templates in common use (the same list as ``plaudit serve``)."""
 

@@ -17,6 +17,7 @@
 use std::collections::BTreeMap;
 
 use axum::response::Response;
+use plaudit_core::turn::strip_end_of_turn;
 use plaudit_core::{Content, Sample, Status};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -153,46 +154,4 @@ pub(super) fn handle(state: &AppState, call: Call) -> Result<Response, ApiError>
     let mut response = json_ok(&reply);
     report_missing(&mut response, &errors);
     Ok(response)
-}
-
-/// Removes trailing end-of-turn and padding tokens and the whitespace
-/// between them (templates put a newline after `<|im_end|>`); whitespace
-/// before the first of them is the model's and is kept.
-pub(crate) fn strip_end_of_turn<'a>(text: &'a str, tokens: &[String]) -> &'a str {
-    let mut end = text.len();
-    loop {
-        let trimmed = text[..end].trim_end();
-        match tokens.iter().find(|t| trimmed.ends_with(t.as_str())) {
-            Some(t) => end = trimmed.len() - t.len(),
-            None => return &text[..end],
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn tokens() -> Vec<String> {
-        crate::DEFAULT_EOT_TOKENS
-            .iter()
-            .map(|t| t.to_string())
-            .collect()
-    }
-
-    #[test]
-    fn strips_repeated_tokens_and_whitespace_between() {
-        let t = tokens();
-        assert_eq!(
-            strip_end_of_turn("answer<|im_end|>\n<|endoftext|><|endoftext|>", &t),
-            "answer"
-        );
-        // Whitespace the model wrote before its end-of-turn token is its own.
-        assert_eq!(strip_end_of_turn("answer </s>", &t), "answer ");
-        assert_eq!(strip_end_of_turn("answer \n", &t), "answer \n");
-        assert_eq!(strip_end_of_turn("", &t), "");
-        assert_eq!(strip_end_of_turn("<|eot_id|>", &t), "");
-        // Only the end is touched.
-        assert_eq!(strip_end_of_turn("a</s>b", &t), "a</s>b");
-    }
 }
