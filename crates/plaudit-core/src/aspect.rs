@@ -75,4 +75,14 @@ pub trait Aspect: Send + Sync + std::fmt::Debug {
     fn cost(&self) -> Cost {
         Cost::Cheap
     }
+
+    /// How many evaluations of this aspect may usefully run at once. CPU
+    /// aspects keep the default, 1: the engine runs one per core. An aspect
+    /// that mostly waits — on a judge model, a served reward model, a
+    /// sandbox — asks for more, and the engine gives its pool that many
+    /// workers and hands out one sample at a time, so that many calls are
+    /// in flight together; the aspect still bounds its own calls.
+    fn concurrency(&self) -> usize {
+        1
+    }
 }

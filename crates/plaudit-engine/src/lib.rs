@@ -68,6 +68,10 @@ struct Inner {
     /// Whether any aspect is gated (evaluation order then differs from
     /// spec order and gate results are looked up).
     has_gates: bool,
+    /// Samples per task on the pool: 32 for CPU aspects, 1 when an aspect
+    /// waits on I/O (see [`plaudit_core::Aspect::concurrency`]), so that
+    /// every worker has a sample to wait on.
+    chunk: usize,
 }
 
 /// Configures an [`Engine`].
@@ -158,9 +162,18 @@ impl EngineBuilder {
             return Err(SpecError::new(source.origin.clone(), problems));
         }
         let order = evaluation_order(&spec);
-        let threads = self
+        let cpu_threads = self
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        // Aspects that wait on I/O ask for more evaluations in flight than
+        // there are cores; their waits cost no CPU.
+        let io = aspects
+            .iter()
+            .map(|a| a.aspect.concurrency().clamp(1, MAX_CONCURRENCY))
+            .max()
+            .unwrap_or(1);
+        let threads = cpu_threads.max(io);
+        let chunk = if io > 1 { 1 } else { run::CHUNK };
         let hash = spec.content_hash();
         let weights = aspects.iter().map(|a| a.weight).collect();
         let has_gates = aspects.iter().any(|a| !a.gates.is_empty());
@@ -176,6 +189,7 @@ impl EngineBuilder {
                 weights,
                 needs_groups,
                 has_gates,
+                chunk,
             }),
             pool: Mutex::new(Arc::new(new_pool(threads))),
             threads,
@@ -184,6 +198,9 @@ impl EngineBuilder {
         })
     }
 }
+
+/// The most workers an I/O-bound aspect can ask for.
+const MAX_CONCURRENCY: usize = 256;
 
 fn new_pool(threads: usize) -> ThreadPool {
     rayon::ThreadPoolBuilder::new()

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::RecvTimeoutError;
+use crossbeam_channel::{RecvTimeoutError, Sender};
 use plaudit_core::{AspectResult, Context, Evaluation, OnMissing, Outcome, Sample, Score};
 use rayon::prelude::*;
 
@@ -16,10 +16,11 @@ use crate::{Engine, Inner};
 
 /// How often the watchdog looks at the workers.
 const TICK: Duration = Duration::from_millis(20);
-/// Samples per task on the pool: large enough that scheduling and result
-/// messages cost little, small enough to balance the load. A chunk held by
-/// an aspect that never returns is evaluated again on a fresh pool.
-const CHUNK: usize = 32;
+/// Samples per task on the pool for CPU aspects: large enough that
+/// scheduling and result messages cost little, small enough to balance the
+/// load. A chunk held by an aspect that never returns is evaluated again on
+/// a fresh pool. Specs with I/O-bound aspects use one sample per task.
+pub(crate) const CHUNK: usize = 32;
 /// How far past its deadline a running evaluation may go before its worker
 /// is given up on.
 const GRACE: Duration = Duration::from_millis(250);
@@ -236,8 +237,9 @@ fn dispatch(
             let cancelled = cancelled.clone();
             let todo = todo.clone();
             let abandoned = abandoned.clone();
+            let chunk_size = inner.chunk;
             pool.spawn(move || {
-                todo.par_chunks(CHUNK).for_each_with(tx, |tx, chunk| {
+                let work = |tx: &mut Sender<Vec<(usize, SampleRun)>>, chunk: &[usize]| {
                     let mut runs = Vec::with_capacity(chunk.len());
                     for &s in chunk {
                         if cancelled.load(Ordering::Relaxed) {
@@ -251,7 +253,14 @@ fn dispatch(
                         ));
                     }
                     let _ = tx.send(runs);
-                });
+                };
+                if chunk_size == 1 {
+                    // I/O-bound aspects: every sample its own task, so that
+                    // each worker waits on one call rather than a queue.
+                    todo.par_chunks(1).with_max_len(1).for_each_with(tx, work);
+                } else {
+                    todo.par_chunks(chunk_size).for_each_with(tx, work);
+                }
             });
         }
 

@@ -74,6 +74,25 @@ impl Aspect for Counted {
     }
 }
 
+/// Waits 20 ms as a remote call would, counting how many of its
+/// evaluations are in flight at once; asks the engine for 32.
+#[derive(Debug)]
+struct Waits;
+static WAITING_NOW: AtomicUsize = AtomicUsize::new(0);
+static WAITING_MAX: AtomicUsize = AtomicUsize::new(0);
+impl Aspect for Waits {
+    fn evaluate(&self, _: &Sample, _: &Context) -> Evaluation {
+        let now = WAITING_NOW.fetch_add(1, Ordering::SeqCst) + 1;
+        WAITING_MAX.fetch_max(now, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(20));
+        WAITING_NOW.fetch_sub(1, Ordering::SeqCst);
+        Evaluation::scored(1.0)
+    }
+    fn concurrency(&self) -> usize {
+        32
+    }
+}
+
 static GATED_CALLS: AtomicUsize = AtomicUsize::new(0);
 static CACHE_CALLS: AtomicUsize = AtomicUsize::new(0);
 
@@ -96,6 +115,12 @@ fn registry() -> Registry {
         summary: "",
         version: 1,
         build: |_, _| Ok(Box::new(Fragile)),
+    });
+    r.register(KindEntry {
+        kind: "test.waits",
+        summary: "",
+        version: 1,
+        build: |_, _| Ok(Box::new(Waits)),
     });
     r.register(KindEntry {
         kind: "test.gated",
@@ -402,4 +427,29 @@ fn shared_batches_score_like_owned_ones() {
         .collect();
     assert_eq!(a, b);
     assert_eq!(shared.len(), 100, "the caller still has its samples");
+}
+
+#[test]
+fn aspects_that_wait_get_many_evaluations_in_flight() {
+    // Two CPU threads, but the waiting aspect asks for 32: the pool grows to
+    // 32 workers and hands out one sample at a time.
+    let e = engine(
+        r#"
+name = "io"
+[[aspect]]
+name = "wait"
+kind = "test.waits"
+[[aspect]]
+name = "cpu"
+kind = "test.contains"
+needle = "x"
+"#,
+    );
+    let samples: Vec<Sample> = (0..256).map(|i| Sample::new(i.to_string(), "x")).collect();
+    let scores = e.score_batch(samples);
+    assert_eq!(scores.len(), 256);
+    assert!(scores.iter().all(|s| s.reward == Some(2.0)));
+    let max = WAITING_MAX.load(Ordering::SeqCst);
+    assert!(max >= 16, "only {max} evaluations were in flight at once");
+    assert!(max <= 32, "{max} in flight, more than the aspect asked for");
 }
