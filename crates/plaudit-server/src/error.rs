@@ -70,6 +70,13 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, message)
     }
 
+    /// The same error, its message prefixed with where in the request it
+    /// arose (`samples[3]: …`).
+    pub(crate) fn at(mut self, path: &str) -> Self {
+        self.message = format!("{path}: {}", self.message);
+        self
+    }
+
     /// 500, for what only a bug in plaudit can cause.
     pub(crate) fn internal() -> Self {
         Self::new(

@@ -69,6 +69,83 @@ async fn native_reply_names_the_spec_and_its_hash() {
 }
 
 #[tokio::test]
+async fn samples_of_one_batch_can_name_different_specs() {
+    let app = app(config());
+    // verl mixes data sources in a batch: each sample names its spec, the
+    // request's `data_source` covers the others.
+    let (status, body) = call(
+        &app,
+        "/v1/score",
+        json!({"data_source": "exact", "samples": [
+            {"id": "m", "data_source": "math", "response": GOOD, "reference": "4"},
+            {"id": "e", "response": "x", "reference": "x"},
+            {"id": "m2", "data_source": "math", "response": "4", "reference": "4"}
+        ]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["spec"], Value::Null);
+    assert_eq!(body["spec_hash"], Value::Null);
+    assert_eq!(body["sample_specs"], json!(["math", "exact", "math"]));
+    let ids: Vec<&str> = body["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["m", "e", "m2"]);
+    assert_eq!(body["scores"][0]["reward"], 1.2);
+    assert_eq!(body["scores"][1]["aspects"]["exact"]["value"], 1.0);
+    assert_eq!(body["scores"][2]["reward"], 0.0);
+    // All samples naming one spec: the plain reply.
+    let (_, body) = call(
+        &app,
+        "/v1/score",
+        json!({"samples": [{"data_source": "exact", "response": "x", "reference": "x"}]}),
+    )
+    .await;
+    assert_eq!(body["spec"], "exact");
+    assert!(body.get("sample_specs").is_none(), "{body}");
+    // An unknown spec or a clash with the path names the sample.
+    let (status, body) = call(
+        &app,
+        "/v1/score",
+        json!({"samples": [{"response": "x"}, {"data_source": "nope", "response": "x"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("samples[1]: unknown spec \"nope\""),
+        "{body}"
+    );
+    let (status, body) = call(
+        &app,
+        "/v1/score/math",
+        json!({"samples": [{"data_source": "exact", "response": "x"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body,
+        json!({"error": "samples[0]: the path names spec \"math\" but `data_source` names \"exact\""})
+    );
+    let (status, body) = call(
+        &app,
+        "/v1/score",
+        json!({"samples": [{"data_source": 3, "response": "x"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"].as_str().unwrap().contains("samples[0]"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn specs_lists_names_hashes_and_aspects() {
     let app = app(config());
     let (_, r) = send(&app, get("/v1/specs")).await;
