@@ -30,6 +30,10 @@ pub(crate) struct ServeArgs {
     /// The deadline of one request, in milliseconds (504 past it).
     #[arg(long, default_value_t = 60_000)]
     timeout_ms: u64,
+    /// How long a client may take to send a request's headers, in
+    /// milliseconds, before its connection is closed.
+    #[arg(long, default_value_t = 30_000)]
+    header_timeout_ms: u64,
     /// The largest request body accepted, in bytes (413 past it).
     #[arg(long, default_value_t = 64 << 20)]
     max_body_bytes: usize,
@@ -76,6 +80,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.bind = args.bind;
     config.max_in_flight = args.max_in_flight;
     config.request_timeout = Duration::from_millis(args.timeout_ms);
+    config.header_read_timeout = Duration::from_millis(args.header_timeout_ms);
     config.max_body_bytes = args.max_body_bytes;
     if let Some(path) = &args.token_file {
         let token = std::fs::read_to_string(path)

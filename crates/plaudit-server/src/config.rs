@@ -57,6 +57,10 @@ pub struct ServerConfig {
     /// How long a graceful shutdown waits for in-flight requests before it
     /// gives up on them. Default: 65 s (the request timeout and a margin).
     pub shutdown_timeout: Duration,
+    /// How long a client may take to send a request's headers before its
+    /// connection is closed, so that connections trickling bytes (slowloris)
+    /// cannot pile up. Default: 30 s.
+    pub header_read_timeout: Duration,
 }
 
 impl ServerConfig {
@@ -74,6 +78,7 @@ impl ServerConfig {
             eot_tokens: DEFAULT_EOT_TOKENS.iter().map(|t| t.to_string()).collect(),
             missing_reward: 0.0,
             shutdown_timeout: Duration::from_secs(65),
+            header_read_timeout: Duration::from_secs(30),
         }
     }
 
@@ -128,6 +133,9 @@ impl ServerConfig {
         if self.request_timeout.is_zero() {
             return invalid("request_timeout", "must be longer than zero".into());
         }
+        if self.header_read_timeout.is_zero() {
+            return invalid("header_read_timeout", "must be longer than zero".into());
+        }
         if !self.missing_reward.is_finite() {
             return invalid(
                 "missing_reward",
@@ -156,6 +164,7 @@ impl fmt::Debug for ServerConfig {
             .field("eot_tokens", &self.eot_tokens)
             .field("missing_reward", &self.missing_reward)
             .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("header_read_timeout", &self.header_read_timeout)
             .finish()
     }
 }

@@ -49,10 +49,13 @@ mod metrics;
 mod routes;
 mod state;
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 
 use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
 pub use config::{DEFAULT_EOT_TOKENS, ServerConfig};
@@ -67,6 +70,7 @@ pub struct Server {
     local_addr: SocketAddr,
     router: Router,
     shutdown_timeout: std::time::Duration,
+    header_read_timeout: std::time::Duration,
 }
 
 impl Server {
@@ -88,11 +92,13 @@ impl Server {
         let local_addr = listener.local_addr()?;
         config.validate_for(local_addr)?;
         let shutdown_timeout = config.shutdown_timeout;
+        let header_read_timeout = config.header_read_timeout;
         Ok(Self {
             listener,
             local_addr,
             router: router(AppState::from_validated(config)),
             shutdown_timeout,
+            header_read_timeout,
         })
     }
 
@@ -108,28 +114,45 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
-        let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
-        let signal = async move {
-            shutdown.await;
-            let _ = signalled_tx.send(());
-        };
-        let serving = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(signal)
-            .into_future();
-        let limit = self.shutdown_timeout;
-        let give_up = async move {
-            if signalled_rx.await.is_ok() {
-                tokio::time::sleep(limit).await;
-            } else {
-                // The server stopped without a shutdown signal: nothing to
-                // wait for here.
-                std::future::pending::<()>().await;
-            }
-        };
-        tokio::select! {
-            result = serving => result.map_err(ServerError::Io),
-            () = give_up => Ok(()),
+        // HTTP/1.1 with a timer, so that a client that never finishes its
+        // headers is cut off after `header_read_timeout` (hyper's timeouts
+        // need one; `axum::serve` sets none).
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(self.header_read_timeout);
+        let graceful = GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let accepted = tokio::select! {
+                accepted = self.listener.accept() => accepted,
+                () = &mut shutdown => break,
+            };
+            let stream = match accepted {
+                Ok((stream, _)) => stream,
+                // Out of descriptors or a connection reset before it was
+                // accepted: transient; back off a little and go on.
+                Err(_) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    continue;
+                }
+            };
+            let _ = stream.set_nodelay(true);
+            let service = TowerToHyperService::new(self.router.clone());
+            let connection = http.serve_connection(TokioIo::new(stream), service);
+            let connection = graceful.watch(connection);
+            tokio::spawn(async move {
+                // A client that goes away or times out is its own affair.
+                let _ = connection.await;
+            });
         }
+        // Stop accepting, then let requests in flight finish (idle
+        // connections close at once), for at most `shutdown_timeout`.
+        drop(self.listener);
+        tokio::select! {
+            () = graceful.shutdown() => {}
+            () = tokio::time::sleep(self.shutdown_timeout) => {}
+        }
+        Ok(())
     }
 }
 

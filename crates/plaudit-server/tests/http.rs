@@ -201,3 +201,31 @@ async fn refuses_a_public_address_without_a_token() {
         .unwrap_err();
     assert!(matches!(err, ServerError::InsecureBind { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    let mut config = ephemeral();
+    config.header_read_timeout = Duration::from_millis(200);
+    let (addr, tx, handle) = start(config).await;
+    // A slowloris client: half a request line, then nothing.
+    let mut slow = TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"POST /v1/score HTTP/1.1\r\nHost: loc")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    // The server closes the connection (after a 408 or without a word); it
+    // never waits for the rest. The outer timeout only keeps a broken
+    // server from hanging the test.
+    let read = tokio::time::timeout(Duration::from_secs(30), slow.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the connection was still open after 30 s");
+    let text = String::from_utf8_lossy(&buf);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
+    // Well-behaved clients are still served.
+    let (status, _) = request(addr, build("GET", "/health", None, "")).await;
+    assert_eq!(status, StatusCode::OK);
+    let _ = tx.send(());
+    handle.await.unwrap().unwrap();
+}
