@@ -56,6 +56,7 @@ struct SpecMetrics {
     name: String,
     samples: AtomicU64,
     rewards_missing: AtomicU64,
+    cache_errors: AtomicU64,
     aspects: Vec<AspectMetrics>,
 }
 
@@ -91,6 +92,7 @@ impl Metrics {
                 name,
                 samples: AtomicU64::new(0),
                 rewards_missing: AtomicU64::new(0),
+                cache_errors: AtomicU64::new(0),
                 aspects: aspects
                     .into_iter()
                     .map(|name| AspectMetrics {
@@ -137,6 +139,12 @@ impl Metrics {
         r.buckets[bucket].fetch_add(1, Relaxed);
         let us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
         r.sum_us.fetch_add(us, Relaxed);
+    }
+
+    /// Counts cache failures of a spec's engine (scoring went on without the
+    /// cache).
+    pub(crate) fn record_cache_errors(&self, spec: usize, n: usize) {
+        self.specs[spec].cache_errors.fetch_add(n as u64, Relaxed);
     }
 
     pub(crate) fn record_scores(&self, spec: usize, scores: &[Score]) {
@@ -280,6 +288,12 @@ impl Metrics {
             "plaudit_rewards_missing_total",
             "Samples that got no reward (an aspect with on_missing = fail did not score), by spec.",
             |s| &s.rewards_missing,
+        );
+        self.per_spec_counter(
+            &mut out,
+            "plaudit_cache_errors_total",
+            "Result-cache reads or writes that failed (scoring went on without the cache), by spec.",
+            |s| &s.cache_errors,
         );
         header(
             &mut out,

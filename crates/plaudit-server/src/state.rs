@@ -160,6 +160,17 @@ impl AppState {
         }
         let scores = spec.engine.score_batch(samples);
         self.inner.metrics.record_scores(spec.index, &scores);
+        // A failing cache never fails a score, but it must not go unseen:
+        // each failure is logged once and counted in /metrics.
+        let errors = spec.engine.take_cache_errors();
+        if !errors.is_empty() {
+            self.inner
+                .metrics
+                .record_cache_errors(spec.index, errors.len());
+            for e in errors {
+                eprintln!("warning: result cache of spec `{}`: {e}", spec.name);
+            }
+        }
         scores
     }
 }

@@ -613,6 +613,7 @@ async fn metrics_count_requests_and_outcomes() {
         "plaudit_http_request_duration_seconds_count{route=\"/v1/score\"} 1",
         "plaudit_samples_scored_total{spec=\"math\"} 2",
         "plaudit_rewards_missing_total{spec=\"math\"} 1",
+        "plaudit_cache_errors_total{spec=\"math\"} 0",
         "plaudit_aspect_outcomes_total{spec=\"math\",aspect=\"format\",status=\"scored\"} 2",
         "plaudit_aspect_outcomes_total{spec=\"math\",aspect=\"correct\",status=\"scored\"} 1",
         "plaudit_aspect_outcomes_total{spec=\"math\",aspect=\"correct\",status=\"not_applicable\"} 1",
