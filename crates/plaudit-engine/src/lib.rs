@@ -39,6 +39,7 @@ pub fn default_registry() -> Registry {
     let mut registry = Registry::new();
     plaudit_verifiers::register(&mut registry);
     plaudit_math::aspect::register(&mut registry);
+    plaudit_judge::register(&mut registry);
     registry
 }
 
