@@ -28,6 +28,9 @@ pub struct Summary {
     pub resumed: u64,
     /// Groups seen again after other groups (normalized separately).
     pub split_groups: u64,
+    /// Evaluations of cached aspects served from the cache, and computed.
+    cache_hits: u64,
+    cache_misses: u64,
 }
 
 fn index(status: Status) -> usize {
@@ -53,6 +56,8 @@ impl Summary {
             malformed: 0,
             resumed: 0,
             split_groups: 0,
+            cache_hits: 0,
+            cache_misses: 0,
         }
     }
 
@@ -72,6 +77,11 @@ impl Summary {
                 stats.counts[index(outcome.status())] += 1;
                 if let Some(v) = outcome.value() {
                     stats.sum += v;
+                }
+                match a.cache_hit {
+                    Some(true) => self.cache_hits += 1,
+                    Some(false) => self.cache_misses += 1,
+                    None => {}
                 }
             }
         }
@@ -128,6 +138,17 @@ impl Summary {
                 out,
                 "  {:width$}  {:>8}  ({} samples without a reward)",
                 "reward", "-", self.unrewarded
+            );
+        }
+        if self.cache_hits + self.cache_misses > 0 {
+            // Cached aspects are the expensive ones (judges, models): say
+            // how many calls a re-run saved.
+            let _ = writeln!(
+                out,
+                "cache: {} of {} evaluations of cached aspects came from the cache, {} were computed",
+                self.cache_hits,
+                self.cache_hits + self.cache_misses,
+                self.cache_misses
             );
         }
         if self.malformed > 0 {

@@ -439,6 +439,24 @@ fn cached_aspects_hit_the_sqlite_cache_on_a_second_run() {
     );
     let rewards = |rows: &[Value]| rows.iter().map(|r| r["reward"].clone()).collect::<Vec<_>>();
     assert_eq!(rewards(&first), rewards(&second));
+    // The summary says that a re-run computed nothing.
+    let o = run(&[
+        "score",
+        "--spec",
+        spec.to_str().unwrap(),
+        "examples/gsm8k-rollouts.jsonl",
+        "--cache",
+        cache.to_str().unwrap(),
+        "-o",
+        dir.path().join("again.jsonl").to_str().unwrap(),
+    ]);
+    assert!(
+        stderr(&o).contains(
+            "cache: 300 of 300 evaluations of cached aspects came from the cache, 0 were computed"
+        ),
+        "{}",
+        stderr(&o)
+    );
     // --no-cache leaves the cache alone.
     let o = run(&[
         "score",
