@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
+use crate::limit::Bucket;
+
 /// How the judge is asked for JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -47,6 +49,10 @@ pub(crate) struct Settings {
     pub logprobs: bool,
     pub top_logprobs: Option<u8>,
     pub seed: Option<u64>,
+    /// Calls a minute, when limited.
+    pub requests_per_minute: Option<u32>,
+    /// Prompt and completion tokens a minute, when limited.
+    pub tokens_per_minute: Option<u32>,
 }
 
 /// One chat message sent to the judge.
@@ -181,6 +187,8 @@ pub(crate) struct Client {
     url: String,
     settings: Settings,
     permits: Semaphore,
+    requests: Option<Bucket>,
+    tokens: Option<Bucket>,
 }
 
 /// Bodies and replies kept in errors and details are cut to this many bytes.
@@ -206,6 +214,8 @@ impl Client {
             http,
             url,
             permits: Semaphore::new(settings.max_concurrency),
+            requests: settings.requests_per_minute.map(Bucket::per_minute),
+            tokens: settings.tokens_per_minute.map(Bucket::per_minute),
             settings,
         })
     }
@@ -261,11 +271,34 @@ impl Client {
         let mut attempts = 0;
         loop {
             attempts += 1;
+            // Rate limits first, so that a call waiting for its minute does
+            // not hold a concurrency slot.
+            if let Some(b) = &self.requests {
+                b.take(1.0).await;
+            }
+            let estimate = match &self.tokens {
+                Some(b) => {
+                    let e = self.estimate_tokens(&body);
+                    b.take(e).await;
+                    e
+                }
+                None => 0.0,
+            };
             let attempt = {
                 // The semaphore is never closed.
                 let _permit = self.permits.acquire().await;
                 self.attempt(&body).await
             };
+            if let Some(b) = &self.tokens {
+                let used = match &attempt {
+                    Attempt::Done(reply) => {
+                        (reply.usage.prompt_tokens + reply.usage.completion_tokens) as f64
+                    }
+                    // A refused call used nothing the provider counts.
+                    _ => 0.0,
+                };
+                b.settle(estimate, used).await;
+            }
             match attempt {
                 Attempt::Done(mut reply) => {
                     reply.attempts = attempts;
@@ -283,6 +316,21 @@ impl Client {
                 }
             }
         }
+    }
+
+    /// A call's tokens before it is made: its prompt at about four bytes a
+    /// token, plus the most it may write.
+    fn estimate_tokens(&self, body: &Value) -> f64 {
+        let prompt: usize = body["messages"]
+            .as_array()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|m| m["content"].as_str())
+                    .map(str::len)
+                    .sum()
+            })
+            .unwrap_or(0);
+        (prompt / 4) as f64 + f64::from(self.settings.max_tokens)
     }
 
     /// Exponential backoff with equal jitter: between half and all of

@@ -60,6 +60,7 @@ mod client;
 mod criteria;
 mod guard;
 mod judge;
+mod limit;
 mod pairwise;
 mod params;
 mod principles;

@@ -68,6 +68,13 @@ pub struct CommonParams {
     /// Score content-free responses 0 without calling the judge (default true).
     #[serde(default = "yes")]
     pub guard: bool,
+    /// Calls a minute this aspect may make (default: unlimited).
+    pub requests_per_minute: Option<u32>,
+    /// Prompt plus completion tokens a minute this aspect may use, counted
+    /// before a call from its prompt (about four bytes a token) and
+    /// `max_tokens`, then corrected with the usage the server reports
+    /// (default: unlimited).
+    pub tokens_per_minute: Option<u32>,
     /// US dollars per 1,000 prompt tokens, for `cost_usd` in the details.
     pub price_per_1k_input: Option<f64>,
     /// US dollars per 1,000 completion tokens, for `cost_usd` in the details.
@@ -91,6 +98,8 @@ const COMMON_KEYS: &[&str] = &[
     "seed",
     "votes",
     "guard",
+    "requests_per_minute",
+    "tokens_per_minute",
     "price_per_1k_input",
     "price_per_1k_output",
 ];
@@ -185,6 +194,17 @@ fn resolve(p: CommonParams, env: &dyn Fn(&str) -> Option<String>) -> Result<Comm
             "max_concurrency must be at least 1",
         ));
     }
+    for (field, limit) in [
+        ("requests_per_minute", p.requests_per_minute),
+        ("tokens_per_minute", p.tokens_per_minute),
+    ] {
+        if limit == Some(0) {
+            return Err(BuildError::param(
+                field,
+                format!("{field} must be at least 1 (leave it out for no limit)"),
+            ));
+        }
+    }
     if p.call_timeout_ms == 0 {
         return Err(BuildError::param(
             "call_timeout_ms",
@@ -253,6 +273,8 @@ fn resolve(p: CommonParams, env: &dyn Fn(&str) -> Option<String>) -> Result<Comm
             logprobs: p.logprobs,
             top_logprobs: p.top_logprobs,
             seed: p.seed,
+            requests_per_minute: p.requests_per_minute,
+            tokens_per_minute: p.tokens_per_minute,
         },
         votes: p.votes,
         guard: p.guard,
