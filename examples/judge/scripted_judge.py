@@ -88,8 +88,13 @@ def main():
     ap.add_argument("--delay-ms", type=float, default=0.0)
     args = ap.parse_args()
     Handler.delay = args.delay_ms / 1000
-    server = ThreadingHTTPServer((args.host, args.port), Handler)
-    server.daemon_threads = True
+    class Server(ThreadingHTTPServer):
+        # The default backlog of 5 drops connections when a client opens
+        # dozens at once (a judge with max_concurrency = 32).
+        request_queue_size = 256
+        daemon_threads = True
+
+    server = Server((args.host, args.port), Handler)
     print(f"scripted judge on http://{args.host}:{args.port}/v1", flush=True)
     server.serve_forever()
 
