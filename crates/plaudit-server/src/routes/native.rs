@@ -76,18 +76,19 @@ pub(super) fn handle(state: &AppState, call: Call) -> Result<Response, ApiError>
         samples,
         data_source,
     } = body::parse(&call.body)?;
+    // The request's spec first, so that its own errors name no sample.
+    let default = state.resolve(call.spec.as_deref(), data_source.as_deref())?;
     let mut routed: Vec<(&SpecEntry, Sample)> = Vec::with_capacity(samples.len());
     for (i, s) in samples.into_iter().enumerate() {
-        let name = s.data_source.as_deref().or(data_source.as_deref());
-        let spec = state
-            .resolve(call.spec.as_deref(), name)
-            .map_err(|e| e.at(&format!("samples[{i}]")))?;
+        let spec = match s.data_source.as_deref() {
+            Some(name) => state
+                .resolve(call.spec.as_deref(), Some(name))
+                .map_err(|e| e.at(&format!("samples[{i}]")))?,
+            None => default,
+        };
         routed.push((spec, s.sample));
     }
-    let first = match routed.first() {
-        Some((spec, _)) => *spec,
-        None => state.resolve(call.spec.as_deref(), data_source.as_deref())?,
-    };
+    let first = routed.first().map_or(default, |(spec, _)| *spec);
     if routed.iter().all(|(spec, _)| spec.index == first.index) {
         let samples = routed.into_iter().map(|(_, s)| s).collect();
         return Ok(one_spec(state, first, name_by_position(samples)));
