@@ -123,22 +123,19 @@ pub(crate) fn score_batch(engine: &Engine, samples: &Arc<Vec<Sample>>) -> Vec<Sc
     };
     let prefilled = Arc::new(prefilled);
 
-    let runs = dispatch(engine, samples, &prefilled);
-
-    if let (Some(cache), Some(keys)) = (&engine.cache, &keys) {
-        let fresh = runs.iter().zip(keys).flat_map(|(run, row)| {
-            row.iter().enumerate().filter_map(move |(a, k)| {
-                let r = &run.results[a];
-                let gated = run.gated.get(a).copied().unwrap_or(false);
-                match (k, r.cache_hit) {
-                    (Some(k), Some(false)) if !gated => Some((*k, &r.evaluation)),
-                    _ => None,
-                }
-            })
-        });
-        if let Err(e) = cache.put_many(fresh) {
-            engine.note_cache_error(e.to_string());
-        }
+    // Fresh evaluations of cached aspects are written while the rest of the
+    // batch is still being evaluated (the waiting thread is idle), not after
+    // it: a judged batch then ends with its last call, not with a write.
+    let mut writer = match (&engine.cache, &keys) {
+        (Some(_), Some(keys)) => Some(CacheWriter {
+            keys,
+            pending: Vec::new(),
+        }),
+        _ => None,
+    };
+    let runs = dispatch(engine, samples, &prefilled, writer.as_mut());
+    if let Some(w) = &mut writer {
+        w.flush(engine);
     }
 
     let mut runs = runs;
@@ -184,6 +181,50 @@ impl Engine {
     }
 }
 
+/// Writes fresh evaluations of cached aspects to the cache as samples
+/// finish, a few at a time.
+struct CacheWriter<'a> {
+    keys: &'a [Vec<Option<CacheKey>>],
+    pending: Vec<(CacheKey, Evaluation)>,
+}
+
+impl CacheWriter<'_> {
+    /// Evaluations worth one transaction.
+    const BATCH: usize = 64;
+
+    /// Queues a finished sample's fresh evaluations (not cache hits, not
+    /// gated ones).
+    fn add(&mut self, s: usize, run: &SampleRun) {
+        for (a, k) in self.keys[s].iter().enumerate() {
+            let r = &run.results[a];
+            let gated = run.gated.get(a).copied().unwrap_or(false);
+            if let (Some(k), Some(false)) = (k, r.cache_hit)
+                && !gated
+            {
+                self.pending.push((*k, r.evaluation.clone()));
+            }
+        }
+    }
+
+    /// Writes what is queued once there is a transaction's worth, or
+    /// whatever there is when `all`.
+    fn write(&mut self, engine: &Engine, all: bool) {
+        if self.pending.is_empty() || (!all && self.pending.len() < Self::BATCH) {
+            return;
+        }
+        if let Some(cache) = &engine.cache {
+            let batch = std::mem::take(&mut self.pending);
+            if let Err(e) = cache.put_many(batch.iter().map(|(k, e)| (*k, e))) {
+                engine.note_cache_error(e.to_string());
+            }
+        }
+    }
+
+    fn flush(&mut self, engine: &Engine) {
+        self.write(engine, true);
+    }
+}
+
 /// Cache keys, `keys[sample][aspect]`, `Some` for cached aspects only.
 fn cache_keys(inner: &Inner, samples: &[Sample], cached: &[usize]) -> Vec<Vec<Option<CacheKey>>> {
     samples
@@ -211,6 +252,7 @@ fn dispatch(
     engine: &Engine,
     samples: &Arc<Vec<Sample>>,
     prefilled: &Arc<Option<Vec<Vec<Option<Evaluation>>>>>,
+    mut writer: Option<&mut CacheWriter<'_>>,
 ) -> Vec<SampleRun> {
     let n = samples.len();
     let mut done: Vec<Option<SampleRun>> = (0..n).map(|_| None).collect();
@@ -269,11 +311,21 @@ fn dispatch(
             match rx.recv_timeout(TICK) {
                 Ok(runs) => {
                     for (s, run) in runs {
+                        if let Some(w) = writer.as_deref_mut() {
+                            w.add(s, &run);
+                        }
                         done[s] = Some(run);
+                    }
+                    if let Some(w) = writer.as_deref_mut() {
+                        w.write(engine, false);
                     }
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
                 Err(RecvTimeoutError::Timeout) => {
+                    // Idle: a good moment to write what is queued.
+                    if let Some(w) = writer.as_deref_mut() {
+                        w.write(engine, true);
+                    }
                     if let Some(hit) = slots.stuck(&engine.inner) {
                         stuck = Some(hit);
                         break;
@@ -284,6 +336,9 @@ fn dispatch(
         // Whatever arrived before the job ended or was given up on.
         while let Ok(runs) = rx.try_recv() {
             for (s, run) in runs {
+                if let Some(w) = writer.as_deref_mut() {
+                    w.add(s, &run);
+                }
                 done[s] = Some(run);
             }
         }
