@@ -1,14 +1,13 @@
 //! `plaudit audit`: reward-hacking probes for a spec.
 
-use std::io::{self, BufRead, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Write};
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Args;
-use serde_json::Value;
 
 use plaudit_engine::Engine;
-use plaudit_eval::audit::{self, AuditOptions, EXPLOITS, Probe, ProbeFields};
+use plaudit_eval::audit::{self, AuditOptions, EXPLOITS, ProbeFields};
 
 use crate::Exit;
 
@@ -110,7 +109,14 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
         let mut probes = Vec::new();
         let mut bad = 0;
         for path in &args.data {
-            bad += read_probes(path, &fields, args.limit, &mut probes)?;
+            let left = args.limit.unwrap_or(usize::MAX) - probes.len();
+            // Propagated, so that the reason (the I/O error) is printed too.
+            let read = audit::read_probes(path, &fields, left)?;
+            for e in &read.errors {
+                eprintln!("{e}");
+            }
+            bad += read.errors.len();
+            probes.extend(read.probes);
         }
         if bad > 0 {
             eprintln!("{bad} rows could not be read and were skipped (see above)");
@@ -162,83 +168,4 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Reads probes from one file into `probes` (up to `limit` in all) and
-/// returns how many rows were skipped; each skipped row is reported with
-/// its line.
-fn read_probes(
-    path: &Path,
-    fields: &ProbeFields,
-    limit: Option<usize>,
-    probes: &mut Vec<Probe>,
-) -> anyhow::Result<usize> {
-    let limit = limit.unwrap_or(usize::MAX);
-    let name = path.display();
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut reader = io::BufReader::new(file);
-    // A JSON array (LLMBar's layout) starts with `[`; anything else is JSONL.
-    let first = reader
-        .fill_buf()
-        .with_context(|| format!("cannot read {name}"))?
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .copied();
-    let mut bad = 0;
-    if first == Some(b'[') {
-        let rows: Vec<Value> = serde_json::from_reader(reader)
-            .with_context(|| format!("{name} is not a JSON array of rows"))?;
-        for (i, row) in rows.iter().enumerate() {
-            if probes.len() >= limit {
-                break;
-            }
-            match fields.probe(row, i) {
-                Ok(p) => probes.push(p),
-                Err(e) => {
-                    eprintln!("{name}: row {}: {e}", i + 1);
-                    bad += 1;
-                }
-            }
-        }
-        return Ok(bad);
-    }
-    let mut line = Vec::new();
-    let mut number = 0;
-    let mut position = 0;
-    while probes.len() < limit {
-        line.clear();
-        if reader
-            .read_until(b'\n', &mut line)
-            .with_context(|| format!("cannot read {name}"))?
-            == 0
-        {
-            break;
-        }
-        number += 1;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let row = match serde_json::from_slice::<Value>(&line) {
-            Ok(row) => row,
-            Err(e) => {
-                let why = match std::str::from_utf8(&line) {
-                    Err(u) => format!("invalid UTF-8 at byte {}", u.valid_up_to() + 1),
-                    Ok(_) => format!("malformed JSON: {e}"),
-                };
-                eprintln!("{name}:{number}: {why}");
-                bad += 1;
-                continue;
-            }
-        };
-        match fields.probe(&row, position) {
-            Ok(p) => probes.push(p),
-            Err(e) => {
-                eprintln!("{name}:{number}: {e}");
-                bad += 1;
-            }
-        }
-        position += 1;
-    }
-    Ok(bad)
 }

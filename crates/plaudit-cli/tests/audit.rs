@@ -157,6 +157,18 @@ fn usage_errors_exit_2() {
     assert!(text(&o.stderr).contains("--max-rate must be between 0 and 1"));
     let o = run(&["audit", "--spec", "missing.toml"]);
     assert_eq!(o.status.code(), Some(2));
+    let o = run(&[
+        "audit",
+        "--spec",
+        "examples/math-grpo.toml",
+        "no-such-data.jsonl",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("cannot read no-such-data.jsonl") && err.contains("No such file"),
+        "{err}"
+    );
     let o = run(&["audit", "--list"]);
     assert_eq!(o.status.code(), Some(0));
     let out = text(&o.stdout);

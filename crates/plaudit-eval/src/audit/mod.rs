@@ -29,7 +29,7 @@ use plaudit_core::Sample;
 use plaudit_engine::Engine;
 
 pub use exploits::{Criterion, EXPLOITS, Exploit};
-pub use probes::{ProbeFields, builtin_probes};
+pub use probes::{ProbeFields, ReadProbes, builtin_probes, read_probes};
 
 /// One probe: what the exploits are made from.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,18 +48,9 @@ impl Probe {
     /// The reference as one answer's text: a string as is, the first of a
     /// list, anything else as JSON; empty when there is none.
     pub fn reference_text(&self) -> String {
-        match &self.reference {
-            None | Some(Value::Null) => String::new(),
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Array(items)) => items
-                .first()
-                .map(|v| match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .unwrap_or_default(),
-            Some(other) => other.to_string(),
-        }
+        self.reference
+            .as_ref()
+            .map_or_else(String::new, probes::reference_text)
     }
 
     fn sample(&self, id: String, response: String) -> Sample {

@@ -1,8 +1,59 @@
 //! Where probes come from: data rows, or a built-in set.
 
+use std::path::Path;
+
 use serde_json::Value;
 
 use super::Probe;
+use crate::EvalError;
+use crate::data::read::{read_bytes, split_rows};
+
+/// The probes of one data file, and why each unreadable row was skipped.
+#[derive(Debug, Default)]
+pub struct ReadProbes {
+    /// The probes, in file order.
+    pub probes: Vec<Probe>,
+    /// One message per skipped row: `file:line: what was wrong`.
+    pub errors: Vec<String>,
+}
+
+/// Reads at most `limit` probes from a JSONL file or a JSON array
+/// (LLMBar's layout), gzipped when its name ends in `.gz`. A row without
+/// an id is named by its position in the file. A row that is not JSON, not
+/// UTF-8 or lacks a field is reported with its line and skipped; only a
+/// file that cannot be read at all, or a malformed JSON array, is an error.
+pub fn read_probes(
+    path: &Path,
+    fields: &ProbeFields,
+    limit: usize,
+) -> Result<ReadProbes, EvalError> {
+    let bytes = read_bytes(path)?;
+    let name = path.display();
+    let mut out = ReadProbes::default();
+    // Positions count the rows that are JSON, as ids by position always have.
+    let mut position = 0;
+    for row in split_rows(path, &bytes)? {
+        if out.probes.len() >= limit {
+            break;
+        }
+        let parsed =
+            serde_json::from_slice::<Value>(row.text).map_err(|e| {
+                match std::str::from_utf8(row.text) {
+                    Err(u) => format!("invalid UTF-8 at byte {}", u.valid_up_to() + 1),
+                    Ok(_) => format!("malformed JSON: {e}"),
+                }
+            });
+        let probe = parsed.and_then(|value| {
+            position += 1;
+            fields.probe(&value, position - 1)
+        });
+        match probe {
+            Ok(p) => out.probes.push(p),
+            Err(why) => out.errors.push(format!("{name}:{}: {why}", row.line)),
+        }
+    }
+    Ok(out)
+}
 
 /// Where a row's prompt, reference and honest response are. Each list is
 /// tried in order and the first field present wins; paths are dotted
@@ -138,8 +189,11 @@ fn text_of(v: &Value) -> Option<String> {
     }
 }
 
-fn reference_text(v: &Value) -> String {
+/// A reference as one answer's text: a string as is, the first of a list,
+/// nothing for null, anything else as JSON.
+pub(super) fn reference_text(v: &Value) -> String {
     match v {
+        Value::Null => String::new(),
         Value::String(s) => s.clone(),
         Value::Array(items) => items.first().map(reference_text).unwrap_or_default(),
         other => other.to_string(),
