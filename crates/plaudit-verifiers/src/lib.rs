@@ -14,9 +14,11 @@
 //! | `match.exact`      | [`match_exact`]                        | 1 / 0                                  |
 //! | `match.f1`         | [`match_f1`]                           | [0, 1]                                 |
 //! | `match.contains`   | [`match_contains`]                     | [0, 1]                                 |
+//! | `match.iou`        | [`match_iou`]                          | [0, 1]                                 |
 //! | `length.overlong`  | [`length_overlong`]                    | [−penalty_factor, 0]                   |
 //! | `length.target`    | [`length_target`]                      | [0, 1]                                 |
 //! | `repetition.ngram` | [`repetition_ngram`]                   | [max_penalty, 0]                       |
+//! | `tool.calls`       | [`tool_calls`]                         | [−3, 3] or [0, 1] (`scale`)            |
 //!
 //! Shared pieces: [`extract`] finds the answer in a response (`extract =
 //! "answer_tag"`, `"boxed"`…), [`length`] counts characters, words or
@@ -34,6 +36,7 @@
 //!   than a normalized copy of the text.
 #![deny(missing_docs)]
 
+mod assignment;
 mod deadline;
 pub mod extract;
 pub mod format_json;
@@ -45,10 +48,12 @@ pub mod length_target;
 pub mod match_contains;
 pub mod match_exact;
 pub mod match_f1;
+pub mod match_iou;
 mod normalize;
 mod reference;
 pub mod repetition_ngram;
 mod text;
+pub mod tool_calls;
 
 /// Adds every rule-based aspect kind to `registry`.
 pub fn register(registry: &mut plaudit_core::Registry) {
@@ -58,9 +63,11 @@ pub fn register(registry: &mut plaudit_core::Registry) {
     registry.register(match_exact::ENTRY);
     registry.register(match_f1::ENTRY);
     registry.register(match_contains::ENTRY);
+    registry.register(match_iou::ENTRY);
     registry.register(length_overlong::ENTRY);
     registry.register(length_target::ENTRY);
     registry.register(repetition_ngram::ENTRY);
+    registry.register(tool_calls::ENTRY);
 }
 
 #[cfg(test)]
@@ -80,7 +87,9 @@ mod tests {
                 "match.contains",
                 "match.exact",
                 "match.f1",
+                "match.iou",
                 "repetition.ngram",
+                "tool.calls",
             ]
         );
     }
