@@ -11,6 +11,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod audit;
+mod doctor;
 mod eval;
 mod input;
 mod math;
@@ -53,6 +54,8 @@ enum Command {
     /// Math answer verification, one answer at a time.
     #[command(subcommand)]
     Math(math::MathCommand),
+    /// Check what this host offers the code sandbox, with a probe run inside one.
+    Doctor(doctor::DoctorArgs),
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(&args),
         Command::Kinds => kinds(),
         Command::Math(command) => math::run(command),
+        Command::Doctor(args) => doctor::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

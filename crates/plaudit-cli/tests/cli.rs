@@ -357,7 +357,7 @@ fn a_spec_with_an_unknown_kind_stops_before_reading_input() {
         "{err}"
     );
     assert!(
-        err.contains("valid kinds: format.json, format.regex, format.tags"),
+        err.contains("valid kinds: code.tests, format.json, format.regex, format.tags"),
         "{err}"
     );
 }
@@ -583,4 +583,35 @@ fn math_equivalent_scores_every_math500_answer_against_itself() {
         .map(|r| (r["id"].clone(), r["aspects"]["correct"].clone()))
         .collect();
     assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+#[test]
+fn doctor_reports_the_sandbox_and_exits_by_it() {
+    let o = run(&["doctor", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    let ok = report["ok"].as_bool().expect("ok");
+    assert_eq!(o.status.code(), Some(if ok { 0 } else { 1 }), "{report}");
+    for key in ["kernel", "root", "seccomp", "probe", "python3"] {
+        assert!(report.get(key).is_some(), "{key} missing: {report}");
+    }
+    if ok {
+        // The probe ran inside a sandbox: under the namespace's init, not as root.
+        assert_eq!(report["probe"]["pid"], 2);
+        assert!(
+            report["probe"]["uids"][0].as_u64().is_some_and(|u| u > 0),
+            "{report}"
+        );
+        assert_eq!(report["probe"]["capabilities_empty"], true);
+    } else {
+        assert!(report["problem"].is_string(), "{report}");
+    }
+    if std::env::var_os("PLAUDIT_REQUIRE_SANDBOX").is_some_and(|v| v == "1") {
+        assert!(ok, "PLAUDIT_REQUIRE_SANDBOX=1 but doctor says: {report}");
+    }
+    let text = run(&["doctor"]);
+    assert_eq!(text.status.code(), o.status.code());
+    assert!(
+        String::from_utf8_lossy(&text.stdout)
+            .contains("plaudit doctor: the code sandbox on this host")
+    );
 }

@@ -116,7 +116,54 @@ fn jump(code: u16, k: u32, jt: u8, jf: u8) -> sock_filter {
     sock_filter { code, jt, jf, k }
 }
 
-/// Builds the filter program (about 110 instructions).
+/// What the filter does with one system call number.
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    Deny(u32),
+    /// `clone`: refused when its flags ask for a namespace.
+    CheckCloneFlags,
+}
+
+impl Action {
+    fn code(self) -> Vec<sock_filter> {
+        match self {
+            Action::Deny(ret) => vec![stmt(BPF_RET | BPF_K, ret)],
+            Action::CheckCloneFlags => vec![
+                stmt(BPF_LD | BPF_W | BPF_ABS, DATA_ARG0_LOW),
+                jump(BPF_JMP | BPF_JSET | BPF_K, NAMESPACE_FLAGS, 0, 1),
+                stmt(BPF_RET | BPF_K, RET_ERRNO | libc::EPERM as u32),
+                stmt(BPF_RET | BPF_K, RET_ALLOW),
+            ],
+        }
+    }
+}
+
+/// A binary search over the sorted syscall numbers, so an allowed call
+/// runs about seven comparisons instead of the whole list, and the kernel's
+/// install-time pass over every syscall number (which fills its cache of
+/// always-allowed calls) stays short: this runs once per sandboxed program.
+fn search(entries: &[(u32, Action)]) -> Vec<sock_filter> {
+    if entries.len() <= 3 {
+        let mut code = Vec::new();
+        for &(nr, action) in entries {
+            let body = action.code();
+            code.push(jump(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, body.len() as u8));
+            code.extend(body);
+        }
+        code.push(stmt(BPF_RET | BPF_K, RET_ALLOW));
+        return code;
+    }
+    let mid = entries.len() / 2;
+    let left = search(&entries[..mid]);
+    let right = search(&entries[mid..]);
+    let skip = u8::try_from(left.len()).expect("a seccomp subtree fits a BPF jump");
+    let mut code = vec![jump(BPF_JMP | BPF_JGE | BPF_K, entries[mid].0, skip, 0)];
+    code.extend(left);
+    code.extend(right);
+    code
+}
+
+/// Builds the filter program.
 pub(crate) fn filter() -> Vec<sock_filter> {
     let eperm = RET_ERRNO | libc::EPERM as u32;
     let enosys = RET_ERRNO | libc::ENOSYS as u32;
@@ -132,28 +179,14 @@ pub(crate) fn filter() -> Vec<sock_filter> {
         prog.push(jump(BPF_JMP | BPF_JGE | BPF_K, 0x4000_0000, 0, 1));
         prog.push(stmt(BPF_RET | BPF_K, eperm));
     }
-    for &(_, nr) in DENIED {
-        prog.push(jump(BPF_JMP | BPF_JEQ | BPF_K, nr as u32, 0, 1));
-        prog.push(stmt(BPF_RET | BPF_K, eperm));
-    }
-    prog.push(jump(
-        BPF_JMP | BPF_JEQ | BPF_K,
-        libc::SYS_clone3 as u32,
-        0,
-        1,
-    ));
-    prog.push(stmt(BPF_RET | BPF_K, enosys));
-    // clone: refuse any namespace flag in its first argument.
-    prog.push(jump(
-        BPF_JMP | BPF_JEQ | BPF_K,
-        libc::SYS_clone as u32,
-        0,
-        3,
-    ));
-    prog.push(stmt(BPF_LD | BPF_W | BPF_ABS, DATA_ARG0_LOW));
-    prog.push(jump(BPF_JMP | BPF_JSET | BPF_K, NAMESPACE_FLAGS, 0, 1));
-    prog.push(stmt(BPF_RET | BPF_K, eperm));
-    prog.push(stmt(BPF_RET | BPF_K, RET_ALLOW));
+    let mut entries: Vec<(u32, Action)> = DENIED
+        .iter()
+        .map(|&(_, nr)| (nr as u32, Action::Deny(eperm)))
+        .collect();
+    entries.push((libc::SYS_clone3 as u32, Action::Deny(enosys)));
+    entries.push((libc::SYS_clone as u32, Action::CheckCloneFlags));
+    entries.sort_by_key(|e| e.0);
+    prog.extend(search(&entries));
     prog
 }
 
@@ -177,6 +210,84 @@ mod tests {
             }
         }
         assert_eq!(prog.last().map(|i| i.k), Some(RET_ALLOW));
+    }
+
+    /// Runs the program the way the kernel does, on a syscall number and a first argument.
+    fn eval(prog: &[sock_filter], arch: u32, nr: u32, arg0: u32) -> u32 {
+        let (mut a, mut pc) = (0u32, 0usize);
+        loop {
+            let ins = prog[pc];
+            match ins.code {
+                c if c == BPF_LD | BPF_W | BPF_ABS => {
+                    a = match ins.k {
+                        DATA_NR => nr,
+                        DATA_ARCH => arch,
+                        DATA_ARG0_LOW => arg0,
+                        other => panic!("unexpected load {other}"),
+                    };
+                    pc += 1;
+                }
+                c if c == BPF_RET | BPF_K => return ins.k,
+                c => {
+                    let taken = match c & 0xf0 {
+                        BPF_JEQ => a == ins.k,
+                        BPF_JGE => a >= ins.k,
+                        BPF_JSET => a & ins.k != 0,
+                        other => panic!("unexpected jump {other}"),
+                    };
+                    pc += 1 + usize::from(if taken { ins.jt } else { ins.jf });
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_search_gives_each_call_its_action() {
+        let prog = filter();
+        let eperm = RET_ERRNO | libc::EPERM as u32;
+        for &(name, nr) in DENIED {
+            assert_eq!(eval(&prog, AUDIT_ARCH, nr as u32, 0), eperm, "{name}");
+        }
+        for nr in [
+            libc::SYS_read,
+            libc::SYS_write,
+            libc::SYS_execve,
+            libc::SYS_openat,
+            libc::SYS_exit_group,
+            libc::SYS_wait4,
+        ] {
+            assert_eq!(eval(&prog, AUDIT_ARCH, nr as u32, 0), RET_ALLOW, "{nr}");
+        }
+        for nr in 0..500u32 {
+            let denied = DENIED.iter().any(|d| d.1 as u32 == nr) || nr == libc::SYS_clone3 as u32;
+            assert_eq!(
+                eval(&prog, AUDIT_ARCH, nr, 0) != RET_ALLOW,
+                denied,
+                "syscall {nr}"
+            );
+        }
+        let clone = libc::SYS_clone as u32;
+        assert_eq!(
+            eval(&prog, AUDIT_ARCH, clone, libc::SIGCHLD as u32),
+            RET_ALLOW
+        );
+        assert_eq!(
+            eval(
+                &prog,
+                AUDIT_ARCH,
+                clone,
+                libc::CLONE_NEWUSER as u32 | libc::SIGCHLD as u32
+            ),
+            eperm
+        );
+        assert_eq!(
+            eval(&prog, AUDIT_ARCH, libc::SYS_clone3 as u32, 0),
+            RET_ERRNO | libc::ENOSYS as u32
+        );
+        assert_eq!(
+            eval(&prog, 0x4000_0003, libc::SYS_read as u32, 0),
+            RET_KILL_PROCESS
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //! | `length.overlong`  | [`length_overlong`]                    | [−penalty_factor, 0]                   |
 //! | `length.target`    | [`length_target`]                      | [0, 1]                                 |
 //! | `repetition.ngram` | [`repetition_ngram`]                   | [max_penalty, 0]                       |
+//! | `code.tests`       | [`code`]                               | [0, 1]                                 |
 //! | `tool.calls`       | [`tool_calls`]                         | [−3, 3] or [0, 1] (`scale`)            |
 //!
 //! Shared pieces: [`extract`] finds the answer in a response (`extract =
@@ -37,6 +38,7 @@
 #![deny(missing_docs)]
 
 mod assignment;
+pub mod code;
 mod deadline;
 pub mod extract;
 pub mod format_json;
@@ -68,6 +70,7 @@ pub fn register(registry: &mut plaudit_core::Registry) {
     registry.register(length_target::ENTRY);
     registry.register(repetition_ngram::ENTRY);
     registry.register(tool_calls::ENTRY);
+    registry.register(code::ENTRY);
 }
 
 #[cfg(test)]
@@ -79,6 +82,7 @@ mod tests {
         assert_eq!(
             registry.kinds(),
             [
+                "code.tests",
                 "format.json",
                 "format.regex",
                 "format.tags",
