@@ -3,7 +3,8 @@
 //! with as many workers as cores. Reports runs per second for each, the
 //! cost ratio, and the sandbox's latency percentiles.
 //!
-//! `cargo bench -p plaudit-sandbox --bench runs [-- RUNS]` (root needed).
+//! `cargo bench -p plaudit-sandbox --bench runs [-- RUNS [WORKERS]]` (root
+//! needed; WORKERS defaults to the number of cores).
 
 #![allow(clippy::print_stdout)] // a benchmark reports on stdout
 

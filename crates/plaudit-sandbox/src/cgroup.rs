@@ -7,9 +7,12 @@
 //! writable hierarchy the sandbox runs on rlimits alone and says so in
 //! [`crate::HostReport`].
 
-use std::fs;
+use std::collections::HashMap;
+use std::fs::{self, File};
 use std::io;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 const ROOT: &str = "/sys/fs/cgroup";
 
@@ -27,6 +30,63 @@ pub enum CgroupVersion {
 struct Slot {
     memory: Option<PathBuf>,
     pids: Option<PathBuf>,
+    /// Open control files and the limits last written: a run usually has
+    /// the limits of the one before, and each open of a cgroup file costs
+    /// a path walk, so files stay open and unchanged limits are not rewritten.
+    cache: Mutex<SlotCache>,
+}
+
+#[derive(Debug, Default)]
+struct SlotCache {
+    files: HashMap<PathBuf, File>,
+    memory_bytes: Option<u64>,
+    pids: Option<u64>,
+    oom_kills: u64,
+}
+
+impl SlotCache {
+    fn file(&mut self, path: PathBuf, write: bool) -> io::Result<&File> {
+        use std::collections::hash_map::Entry;
+        match self.files.entry(path) {
+            Entry::Occupied(e) => Ok(e.into_mut()),
+            Entry::Vacant(e) => {
+                let file = fs::OpenOptions::new()
+                    .read(!write)
+                    .write(write)
+                    .open(e.key())
+                    .map_err(|err| {
+                        io::Error::new(err.kind(), format!("{}: {err}", e.key().display()))
+                    })?;
+                Ok(e.insert(file))
+            }
+        }
+    }
+
+    fn write(&mut self, path: PathBuf, value: &str) -> io::Result<()> {
+        let shown = path.display().to_string();
+        self.file(path, true)?
+            .write_at(value.as_bytes(), 0)
+            .map(drop)
+            .map_err(|e| io::Error::new(e.kind(), format!("{shown}: {e}")))
+    }
+
+    fn read(&mut self, path: PathBuf) -> Option<String> {
+        let file = self.file(path, false).ok()?;
+        let mut buf = vec![0u8; 4096];
+        let mut len = 0;
+        loop {
+            let n = file.read_at(&mut buf[len..], len as u64).ok()?;
+            if n == 0 {
+                break;
+            }
+            len += n;
+            if len == buf.len() {
+                buf.resize(buf.len() * 2, 0);
+            }
+        }
+        buf.truncate(len);
+        String::from_utf8(buf).ok()
+    }
 }
 
 /// The slots' cgroups; removed on drop.
@@ -49,15 +109,8 @@ fn write(path: &Path, value: &str) -> io::Result<()> {
     fs::write(path, value).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }
 
-fn read_u64(path: &Path) -> Option<u64> {
-    fs::read_to_string(path).ok()?.trim().parse().ok()
-}
-
 /// The `oom_kill` counter of a v2 `memory.events` or v1 `memory.oom_control`.
-fn oom_kills(path: &Path) -> u64 {
-    let Ok(text) = fs::read_to_string(path) else {
-        return 0;
-    };
+fn oom_kills(text: &str) -> u64 {
     text.lines()
         .find_map(|l| {
             l.strip_prefix("oom_kill ")
@@ -114,6 +167,7 @@ impl Cgroups {
                     made.slots.push(Slot {
                         memory: Some(dir.clone()),
                         pids: Some(dir),
+                        cache: Mutex::default(),
                     });
                 }
             }
@@ -134,6 +188,7 @@ impl Cgroups {
                     let mut slot = Slot {
                         memory: None,
                         pids: None,
+                        cache: Mutex::default(),
                     };
                     if let Some(base) = &memory {
                         let dir = base.join(format!("slot{i}"));
@@ -153,44 +208,51 @@ impl Cgroups {
         Ok(made)
     }
 
-    /// Sets the slot's limits for the next run and resets its peak.
-    pub(crate) fn prepare(&self, slot: usize, memory_bytes: u64, pids: u64) -> io::Result<u64> {
+    /// Sets the slot's limits for the next run (when they changed) and
+    /// resets its peak.
+    pub(crate) fn prepare(&self, slot: usize, memory_bytes: u64, pids: u64) -> io::Result<()> {
         let s = &self.slots[slot];
-        let mut oom_before = 0;
+        let mut cache = s.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(dir) = &s.memory {
-            match self.version {
-                CgroupVersion::V2 => {
-                    write(&dir.join("memory.max"), &memory_bytes.to_string())?;
-                    // Writing resets the peak on kernels that allow it (6.12+).
-                    let _ = write(&dir.join("memory.peak"), "0");
-                    oom_before = oom_kills(&dir.join("memory.events"));
+            if cache.memory_bytes != Some(memory_bytes) {
+                cache.memory_bytes = None;
+                let value = memory_bytes.to_string();
+                match self.version {
+                    CgroupVersion::V2 => cache.write(dir.join("memory.max"), &value)?,
+                    CgroupVersion::V1 => {
+                        // memsw must stay >= the memory limit: raise it first, lower it last.
+                        let memsw = dir.join("memory.memsw.limit_in_bytes");
+                        let _ = cache.write(memsw.clone(), "-1");
+                        cache.write(dir.join("memory.limit_in_bytes"), &value)?;
+                        let _ = cache.write(memsw, &value);
+                    }
                 }
-                CgroupVersion::V1 => {
-                    // memsw must stay >= the memory limit: lower it last, raise it first.
-                    let memsw = dir.join("memory.memsw.limit_in_bytes");
-                    let _ = write(&memsw, "-1");
-                    write(
-                        &dir.join("memory.limit_in_bytes"),
-                        &memory_bytes.to_string(),
-                    )?;
-                    let _ = write(&memsw, &memory_bytes.to_string());
-                    let _ = write(&dir.join("memory.max_usage_in_bytes"), "0");
-                    oom_before = oom_kills(&dir.join("memory.oom_control"));
-                }
+                cache.memory_bytes = Some(memory_bytes);
             }
+            // Writing resets the peak (v2 on kernels 6.12+).
+            let peak = match self.version {
+                CgroupVersion::V2 => "memory.peak",
+                CgroupVersion::V1 => "memory.max_usage_in_bytes",
+            };
+            let _ = cache.write(dir.join(peak), "0");
         }
-        if let Some(dir) = &s.pids {
-            write(&dir.join("pids.max"), &pids.to_string())?;
+        if let Some(dir) = &s.pids
+            && cache.pids != Some(pids)
+        {
+            cache.pids = None;
+            cache.write(dir.join("pids.max"), &pids.to_string())?;
+            cache.pids = Some(pids);
         }
-        Ok(oom_before)
+        Ok(())
     }
 
     /// Moves `pid` into the slot's cgroups.
     pub(crate) fn add(&self, slot: usize, pid: i32) -> io::Result<()> {
         let s = &self.slots[slot];
+        let mut cache = s.cache.lock().unwrap_or_else(|p| p.into_inner());
         let pid = pid.to_string();
         for dir in s.memory.iter().chain(s.pids.iter()) {
-            write(&dir.join("cgroup.procs"), &pid)?;
+            cache.write(dir.join("cgroup.procs"), &pid)?;
             if self.version == CgroupVersion::V2 {
                 break;
             }
@@ -198,30 +260,40 @@ impl Cgroups {
         Ok(())
     }
 
-    /// The slot's peak memory and whether the OOM killer fired since `oom_before`.
-    pub(crate) fn usage(&self, slot: usize, oom_before: u64) -> Usage {
+    /// The slot's peak memory, and (when the program was killed, the only
+    /// case where it matters) whether the OOM killer fired during the run.
+    pub(crate) fn usage(&self, slot: usize, killed: bool) -> Usage {
         let s = &self.slots[slot];
         let Some(dir) = &s.memory else {
             return Usage::default();
         };
-        match self.version {
-            CgroupVersion::V2 => Usage {
-                peak_bytes: read_u64(&dir.join("memory.peak")),
-                oom_killed: oom_kills(&dir.join("memory.events")) > oom_before,
-            },
-            CgroupVersion::V1 => Usage {
-                peak_bytes: read_u64(&dir.join("memory.max_usage_in_bytes")),
-                oom_killed: oom_kills(&dir.join("memory.oom_control")) > oom_before,
-            },
+        let mut cache = s.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let (peak, events) = match self.version {
+            CgroupVersion::V2 => ("memory.peak", "memory.events"),
+            CgroupVersion::V1 => ("memory.max_usage_in_bytes", "memory.oom_control"),
+        };
+        let peak_bytes = cache
+            .read(dir.join(peak))
+            .and_then(|t| t.trim().parse().ok());
+        let mut oom_killed = false;
+        if killed {
+            let kills = cache.read(dir.join(events)).map_or(0, |t| oom_kills(&t));
+            oom_killed = kills > cache.oom_kills;
+            cache.oom_kills = kills;
+        }
+        Usage {
+            peak_bytes,
+            oom_killed,
         }
     }
 
     /// The processes still in the slot (none, once the PID namespace is gone).
     pub(crate) fn leftovers(&self, slot: usize) -> Vec<i32> {
         let s = &self.slots[slot];
+        let mut cache = s.cache.lock().unwrap_or_else(|p| p.into_inner());
         let mut pids = Vec::new();
         for dir in s.memory.iter().chain(s.pids.iter()) {
-            if let Ok(text) = fs::read_to_string(dir.join("cgroup.procs")) {
+            if let Some(text) = cache.read(dir.join("cgroup.procs")) {
                 pids.extend(text.lines().filter_map(|l| l.trim().parse::<i32>().ok()));
             }
         }
@@ -234,6 +306,12 @@ impl Cgroups {
 impl Drop for Cgroups {
     fn drop(&mut self) {
         for slot in &self.slots {
+            // Close the control files before removing their directories.
+            slot.cache
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .files
+                .clear();
             for dir in slot.memory.iter().chain(slot.pids.iter()) {
                 let _ = fs::remove_dir(dir);
             }

@@ -186,6 +186,22 @@ unsafe fn init(program: libc::pid_t, report: i32) -> ! {
     }
 }
 
+/// Writes this process's OOM score adjustment (best effort: a kernel
+/// without it leaves the default).
+fn set_oom_score_adj(value: &[u8]) {
+    // SAFETY: opens a procfs file by a static path, writes a local buffer.
+    unsafe {
+        let fd = libc::open(
+            c"/proc/self/oom_score_adj".as_ptr(),
+            libc::O_WRONLY | libc::O_CLOEXEC,
+        );
+        if fd >= 0 {
+            libc::write(fd, value.as_ptr().cast(), value.len());
+            libc::close(fd);
+        }
+    }
+}
+
 /// Message kinds on the report pipe: 12 bytes each, `[kind, a, b]`.
 pub(crate) const SETUP_FAILED: u32 = 1;
 pub(crate) const STATUS_MESSAGE: u32 = 2;
@@ -393,6 +409,10 @@ pub(crate) fn run(plan: &Plan<'_>) -> ! {
         );
         check(libc::chdir(c"/work".as_ptr()), report, Step::Chdir);
 
+        // The init shares the slot's memory cgroup with the program; the OOM
+        // killer must pick the program, never the init that reports on it.
+        set_oom_score_adj(b"-1000");
+
         // This process stays behind as the namespace's init: PID 1 is
         // immune to signals it has no handler for, including the ones its
         // own rlimits send, so the program must not be PID 1. The init reaps
@@ -405,6 +425,9 @@ pub(crate) fn run(plan: &Plan<'_>) -> ! {
         if program > 0 {
             init(program as libc::pid_t, report);
         }
+        // The program is the OOM killer's first choice (it has not dropped
+        // privileges yet, so it may raise its own score).
+        set_oom_score_adj(b"1000");
 
         for &(resource, soft, hard) in plan.rlimits {
             let limit = libc::rlimit {

@@ -812,10 +812,9 @@ impl Sandbox {
         let (sync_r, sync_w) = sys::pipe()?;
         let (report_r, report_w) = sys::pipe()?;
 
-        let oom_before = match &self.cgroups {
-            Some(cg) => cg.prepare(slot, limits.memory_bytes, limits.processes.max(1))?,
-            None => 0,
-        };
+        if let Some(cg) = &self.cgroups {
+            cg.prepare(slot, limits.memory_bytes, limits.processes.max(1))?;
+        }
         let plan = Plan {
             sync_fd: sync_r.as_raw_fd(),
             report_fd: report_w.as_raw_fd(),
@@ -860,10 +859,15 @@ impl Sandbox {
         let outcome = supervise(&child, stdin_w, stdout_r, stderr_r, report_r, job, started);
         let reaped = sys::wait(child.pid)?;
         let wall = started.elapsed();
+        // Killed by a signal, or no status at all (the init died).
+        let killed_by_signal = outcome.as_ref().ok().is_none_or(|o| {
+            o.program_status
+                .is_none_or(|status| sys::term_signal(status).is_some())
+        });
         let usage = self
             .cgroups
             .as_ref()
-            .map(|cg| cg.usage(slot, oom_before))
+            .map(|cg| cg.usage(slot, killed_by_signal))
             .unwrap_or_default();
         // The PID namespace died with its init, so nothing of this run may
         // remain; look (the slot is still ours), kill, and report it.
@@ -890,6 +894,9 @@ impl Sandbox {
         }
         let status = match (killed, program_status) {
             (Some(status), _) => status,
+            // The init itself met the memory limit (the program spread over
+            // processes): the program's doing, as a limit, not an error.
+            (None, None) if usage.oom_killed => Status::MemoryLimit,
             (None, None) => {
                 return Err(Error::Unavailable(format!(
                     "the sandbox's init ended ({:#x}) without reporting the program's status",

@@ -49,6 +49,7 @@ use plaudit_sandbox::{Job, JobFile, Limits, RunOutput, Sandbox, SandboxConfig, S
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::reference::ReplaySource;
 use super::{
     CallResult, Language, StdioTest, StdoutRules, Tests, Tolerance, Verdict, Whitespace,
     compare_stdout, decode_call_results, extract_code, harness_input, parse_reference,
@@ -126,9 +127,27 @@ pub struct Config {
     /// Memory of a compilation in MiB (default 1,024).
     #[serde(default = "default_compile_memory")]
     pub compile_memory_mb: u64,
+    /// What to do with assert statements of a `check` suite that did not
+    /// convert to call tests: `"replay"` (default) judges the whole suite
+    /// by replaying it; `"report"` judges the converted tests and lists the
+    /// rest.
+    #[serde(default)]
+    pub unconverted: UnconvertedMode,
     /// Tests run per sample at most (default 1,024); more is a failed outcome.
     #[serde(default = "default_max_tests")]
     pub max_tests: usize,
+}
+
+/// See [`Config::unconverted`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnconvertedMode {
+    /// Replay the whole suite in sandboxes (one for the candidate, two
+    /// holding only the dataset's code).
+    #[default]
+    Replay,
+    /// Judge the converted tests; list the rest in the details.
+    Report,
 }
 
 /// The spec's names for [`Whitespace`].
@@ -406,7 +425,10 @@ impl CodeTests {
                 env: plaudit_sandbox::default_env(),
                 stdin: test.stdin.as_bytes().to_vec(),
                 files: program.files.clone(),
-                limits: self.limits(own),
+                limits: Limits {
+                    work_bytes: program.work_bytes.unwrap_or(Limits::default().work_bytes),
+                    ..self.limits(own)
+                },
             };
             let out = sb.run(&job)?;
             if out.status == Status::TimedOut && own < test_timeout {
@@ -567,6 +589,155 @@ impl CodeTests {
     }
 }
 
+impl CodeTests {
+    /// A trusted run of `replay.py` (no candidate code in the sandbox).
+    fn replay_step(&self, sb: &Sandbox, input: Value, wall: Duration) -> Result<Value, Stop> {
+        let job = Job {
+            argv: self.python_argv("replay.py"),
+            env: plaudit_sandbox::default_env(),
+            stdin: input.to_string().into_bytes(),
+            files: vec![
+                JobFile {
+                    name: "harness.py".into(),
+                    contents: python_call_harness().as_bytes().to_vec(),
+                    executable: false,
+                },
+                JobFile {
+                    name: "replay.py".into(),
+                    contents: REPLAY.as_bytes().to_vec(),
+                    executable: false,
+                },
+            ],
+            limits: Limits {
+                output_bytes: 64 << 20,
+                ..self.limits(wall)
+            },
+        };
+        let out = sb.run(&job)?;
+        if !out.status.success() {
+            return Err(Stop::Infra(Infra(format!(
+                "replaying the check: {}",
+                status_reason(&out)
+            ))));
+        }
+        let value: Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+            Stop::Infra(Infra(format!(
+                "replaying the check: unreadable output: {e}"
+            )))
+        })?;
+        if let Some(error) = value.get("error") {
+            return Err(Stop::Infra(Infra(format!(
+                "replaying the check: {}",
+                error.as_str().unwrap_or("?")
+            ))));
+        }
+        Ok(value)
+    }
+
+    /// Judges a `check` suite as a whole by replay: record the calls the
+    /// check makes (a sandbox with the check only), make them on the
+    /// candidate (a sandbox with the candidate only), then run the check
+    /// again over the recorded results (a sandbox with the check only).
+    /// The candidate's results cross over as plain data that plaudit
+    /// decoded and re-encoded; no candidate code runs where the check does.
+    fn run_replay(
+        &self,
+        sb: &Sandbox,
+        code: &str,
+        suite: CallSuite<'_>,
+        replay: &ReplaySource,
+        test_timeout: Duration,
+        cx: &Context,
+    ) -> Result<(Vec<TestResult>, Option<String>), Stop> {
+        let base = json!({
+            "prelude": replay.prelude,
+            "check": replay.check,
+            "entry_point": suite.entry_point,
+            "seed": 0,
+        });
+        let mut input = base.clone();
+        input["mode"] = "record".into();
+        let recorded = self.replay_step(sb, input, self.wall(test_timeout, cx)?)?;
+        let calls = recorded["calls"].as_array().cloned().unwrap_or_default();
+        // The candidate, alone: the recorded arguments, no expected values.
+        let tests: Vec<Value> = calls
+            .iter()
+            .map(|c| json!({"args": c["args"], "kwargs": c["kwargs"], "iterate": false}))
+            .collect();
+        let mut harness = json!({"entry_point": suite.entry_point, "tests": tests});
+        if let Some(setup) = suite.setup {
+            harness["setup"] = setup.into();
+        }
+        let own =
+            test_timeout + Duration::from_millis(self.config.per_call_ms) * calls.len() as u32;
+        let wall = self.wall(own, cx)?;
+        let job = Job {
+            argv: self.python_argv("harness.py"),
+            env: plaudit_sandbox::default_env(),
+            stdin: harness.to_string().into_bytes(),
+            files: vec![
+                JobFile {
+                    name: "harness.py".into(),
+                    contents: python_call_harness().as_bytes().to_vec(),
+                    executable: false,
+                },
+                JobFile {
+                    name: "solution.py".into(),
+                    contents: code.as_bytes().to_vec(),
+                    executable: false,
+                },
+            ],
+            limits: self.limits(wall),
+        };
+        let out = sb.run(&job)?;
+        if out.status == Status::TimedOut && wall < own {
+            return Err(Stop::Deadline);
+        }
+        let decoded = decode_call_results(&out.stdout, calls.len());
+        if let Some(why) = decoded
+            .tampering
+            .clone()
+            .or_else(|| decoded.load_error.clone())
+        {
+            let reason = why.clone();
+            return Ok((
+                vec![TestResult {
+                    passed: false,
+                    reason: Some(reason),
+                }],
+                Some(why),
+            ));
+        }
+        let results: Vec<Value> = decoded
+            .results
+            .iter()
+            .map(|r| match r {
+                CallResult::Returned(v) => json!({"value": v.to_typed_json()}),
+                CallResult::Raised(e) => json!({"error": e}),
+                CallResult::Missing => {
+                    json!({"error": format!("no result: {}", status_reason(&out))})
+                }
+            })
+            .collect();
+        let mut input = base;
+        input["mode"] = "judge".into();
+        input["calls"] = Value::Array(calls);
+        input["results"] = Value::Array(results);
+        let verdict = self.replay_step(sb, input, self.wall(test_timeout, cx)?)?;
+        let passed = verdict["passed"].as_bool() == Some(true);
+        let reason = (!passed).then(|| {
+            verdict["reason"]
+                .as_str()
+                .unwrap_or("the check failed")
+                .to_owned()
+        });
+        Ok((vec![TestResult { passed, reason }], None))
+    }
+}
+
+/// The replay script (see `replay.py`).
+const REPLAY: &str = include_str!("replay.py");
+
 /// A call-test suite to run.
 struct CallSuite<'a> {
     entry_point: &'a str,
@@ -576,6 +747,8 @@ struct CallSuite<'a> {
 
 /// How to run a Python or compiled program on stdin.
 struct ProgramFiles {
+    /// A larger `/work` than the default, for a big compiled binary.
+    work_bytes: Option<u64>,
     argv: Vec<String>,
     files: Vec<JobFile>,
 }
@@ -597,10 +770,20 @@ impl Aspect for CodeTests {
         };
         let language = reference.language;
         let code = extract_code(sample.response.text(), language);
+        // A check suite with statements that did not convert is judged as a
+        // whole, by replay, when the spec allows it.
+        let replaying = self.config.unconverted == UnconvertedMode::Replay
+            && matches!(&reference.tests, Tests::Call { replay: Some(_), unconverted, .. } if !unconverted.is_empty());
         let count = match &reference.tests {
             Tests::Stdio(t) => t.len(),
+            Tests::Call { .. } if replaying => 1,
             Tests::Call { tests, .. } => tests.len(),
         };
+        if count == 0 {
+            return Evaluation::failed(
+                "no test of the check could be converted, and unconverted = \"report\" does not replay it",
+            );
+        }
         if count > self.config.max_tests {
             return Evaluation::failed(format!(
                 "{count} tests, more than max_tests = {}",
@@ -619,6 +802,9 @@ impl Aspect for CodeTests {
                 .map(|u| json!({"line": u.line, "source": u.source, "reason": u.reason}))
                 .collect();
             details.push(("unconverted", Value::Array(list)));
+        }
+        if replaying {
+            details.push(("mode", "replay".into()));
         }
         let finish = |value: f64, details: Vec<(&'static str, Value)>| {
             details
@@ -641,6 +827,7 @@ impl Aspect for CodeTests {
             match (&reference.tests, language) {
                 (Tests::Stdio(tests), Language::Python) => {
                     let program = ProgramFiles {
+                        work_bytes: None,
                         argv: self.python_argv("solution.py"),
                         files: vec![JobFile {
                             name: "solution.py".into(),
@@ -663,7 +850,11 @@ impl Aspect for CodeTests {
                 (Tests::Stdio(tests), Language::Cpp) => match self.compile_cpp(&sb, code, cx)? {
                     Err(why) => Ok((Vec::new(), Some(why))),
                     Ok(binary) => {
+                        // The work directory must hold the binary (and leave
+                        // the program its usual room).
+                        let room = binary.len() as u64;
                         let program = ProgramFiles {
+                            work_bytes: Some(Limits::default().work_bytes + room),
                             argv: vec!["/work/a.out".into()],
                             files: vec![JobFile {
                                 name: "a.out".into(),
@@ -689,6 +880,7 @@ impl Aspect for CodeTests {
                         entry_point,
                         tests,
                         setup,
+                        replay,
                         ..
                     },
                     Language::Python,
@@ -698,6 +890,9 @@ impl Aspect for CodeTests {
                         setup: setup.as_deref(),
                         tests,
                     };
+                    if let (true, Some(replay)) = (replaying, replay) {
+                        return self.run_replay(&sb, code, suite, replay, test_timeout, cx);
+                    }
                     self.run_calls(&sb, code, suite, test_timeout, cx)
                 }
                 (Tests::Call { .. }, Language::Cpp) => Err(Stop::Infra(Infra(

@@ -8,7 +8,7 @@
 //! | `{"tests": [{"input": {"stdin": …}, "output": {"stdout": …}}, …]}` (CodeContests / SandboxFusion) | stdio |
 //! | `[{"input": …, "output": …}, …]` (the bare list)                           | stdio |
 //! | `{"entry_point": "f", "tests": [{"args": [1, 2], "kwargs": {…}, "expected": 3}, …]}` | call |
-//! | `{"entry_point": "f", "check": "def check(candidate): …"}` (HumanEval)      | call, [converted](mod@super::convert) |
+//! | `{"entry_point": "f", "check": "def check(candidate): …", "prelude": "…"}` (HumanEval) | call, [converted](mod@super::convert); the rest replayed |
 //! | `{"asserts": ["assert f(1) == 2", …], "setup": "…"}` (MBPP)                | call, converted |
 //!
 //! Common fields: `language` (`"python"`, the default, or `"cpp"`;
@@ -25,9 +25,12 @@
 //! A reference of the wrong shape is an error naming the field
 //! (`tests[3].stdout: expected a string, found a number`); unknown fields
 //! are errors too, so that a misspelled `timeout` is not silently ignored.
-//! A test suite that converts to no test at all is an error; one where
-//! some statements did not convert keeps them in
-//! [`Tests::Call::unconverted`] for the aspect to report.
+//! An `asserts` list that converts to no test at all is an error; a
+//! `check` suite where some statements did not convert keeps them in
+//! [`Tests::Call::unconverted`] and its source in [`Tests::Call::replay`],
+//! for the aspect to replay (or report). `prelude` is trusted code the
+//! check needs (HumanEval's prompt, which defines helpers such as
+//! `encode_cyclic`); it runs only in the replay's own sandbox.
 
 use serde_json::{Map, Value};
 
@@ -88,13 +91,26 @@ pub enum Tests {
     Call {
         /// The function's name.
         entry_point: String,
-        /// The tests (never empty).
+        /// The tests (never empty, unless `replay` is set).
         tests: Vec<CallTest>,
         /// Statements of a converted suite that did not convert.
         unconverted: Vec<Unconverted>,
         /// Python to run after loading the solution, before the tests.
         setup: Option<String>,
+        /// The suite's source, for a replay of what did not convert (a
+        /// `check` suite only).
+        replay: Option<ReplaySource>,
     },
+}
+
+/// A `check` suite's source, kept to replay it when some of it did not
+/// convert (see the `code.tests` aspect).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplaySource {
+    /// The `def check(candidate): …` source.
+    pub check: String,
+    /// Trusted code the check needs (HumanEval's prompt, with its helpers).
+    pub prelude: Option<String>,
 }
 
 /// One stdin/stdout test.
@@ -175,11 +191,12 @@ fn known_keys(map: &Map<String, Value>, known: &[&str], at: &str) -> Result<(), 
     }
 }
 
-const TOP_KEYS: [&str; 8] = [
+const TOP_KEYS: [&str; 9] = [
     "language",
     "tests",
     "entry_point",
     "check",
+    "prelude",
     "asserts",
     "setup",
     "timeout_ms",
@@ -261,6 +278,9 @@ pub fn parse_reference(reference: &Value) -> Result<CodeReference, ReferenceErro
             )));
         }
     };
+    if map.contains_key("prelude") && source != "check" {
+        return Err(field("prelude", "only a `check` suite takes a prelude"));
+    }
     let entry_point = map
         .get("entry_point")
         .map(|v| string(v, "entry_point"))
@@ -299,6 +319,7 @@ pub fn parse_reference(reference: &Value) -> Result<CodeReference, ReferenceErro
         }
         Tests::Stdio(stdio_tests(items, "tests")?)
     } else {
+        let mut replay = None;
         let (entry_point, tests, unconverted) = match (source, items) {
             ("tests", Some(items)) => {
                 let ep = entry_point
@@ -310,7 +331,21 @@ pub fn parse_reference(reference: &Value) -> Result<CodeReference, ReferenceErro
                     field("entry_point", "a `check` suite needs the function's name")
                 })?;
                 let src = string(&map["check"], "check")?;
-                converted("check", convert(src, Some(ep)))?
+                let prelude = map
+                    .get("prelude")
+                    .map(|v| string(v, "prelude").map(str::to_owned))
+                    .transpose()?;
+                let conversion = convert(src, Some(ep));
+                if conversion.unconverted.is_empty() {
+                    converted("check", conversion)?
+                } else {
+                    // What did not convert can be replayed from the source.
+                    replay = Some(ReplaySource {
+                        check: src.to_owned(),
+                        prelude,
+                    });
+                    (ep.to_owned(), conversion.tests, conversion.unconverted)
+                }
             }
             _ => {
                 let list = array(&map["asserts"], "asserts")?;
@@ -333,6 +368,7 @@ pub fn parse_reference(reference: &Value) -> Result<CodeReference, ReferenceErro
             tests,
             unconverted,
             setup,
+            replay,
         }
     };
     Ok(CodeReference {
@@ -572,13 +608,14 @@ mod tests {
             tests,
             unconverted,
             setup,
+            replay,
         } = r.tests
         else {
             panic!()
         };
         assert_eq!(
-            (entry_point.as_str(), unconverted.len(), setup),
-            ("f", 0, None)
+            (entry_point.as_str(), unconverted.len(), setup, replay),
+            ("f", 0, None, None)
         );
         assert_eq!(tests[0].args, vec![lit("1"), lit("(2,)")]);
         assert_eq!(tests[0].kwargs, vec![("k".into(), lit("float('inf')"))]);
@@ -605,12 +642,30 @@ mod tests {
 
         let r = parse_reference(&json!({"entry_point": "add", "check": "def check(candidate):\n    assert candidate(1, 2) == 3\n    for i in range(3):\n        assert candidate(i, 0) == i\n"})).unwrap();
         let Tests::Call {
-            tests, unconverted, ..
+            tests,
+            unconverted,
+            replay,
+            ..
         } = r.tests
         else {
             panic!()
         };
         assert_eq!((tests.len(), unconverted.len()), (1, 1));
+        // What did not convert is kept for a replay, with the source.
+        assert!(
+            replay.is_some_and(|r| r.check.contains("for i in range(3)") && r.prelude.is_none())
+        );
+
+        // A check with nothing convertible is still a suite: replay judges it whole.
+        let r = parse_reference(&json!({"entry_point": "f", "prelude": "def helper(): pass", "check": "def check(candidate):\n    for i in range(3):\n        assert candidate(i) == i\n"})).unwrap();
+        let Tests::Call { tests, replay, .. } = r.tests else {
+            panic!()
+        };
+        assert!(tests.is_empty());
+        assert_eq!(
+            replay.and_then(|r| r.prelude).as_deref(),
+            Some("def helper(): pass")
+        );
 
         let r = parse_reference(&json!({"asserts": ["assert remove_Occ(\"hello\",\"l\") == \"heo\""], "setup": "import re"})).unwrap();
         let Tests::Call {
@@ -647,14 +702,14 @@ mod tests {
             (json!({"entry_point": "f", "tests": [{"args": [{"$tupel": []}], "expected": 1}]}), "`tests[0].args[0]`: at $tupel: unknown tag \"$tupel\" (known: $int, $float, $bytes, $tuple, $set, $frozenset, $dict)"),
             (json!({"entry_point": "f x", "check": ""}), "`entry_point`: \"f x\" is not a Python function name"),
             (json!({"check": "def check(c): pass"}), "`entry_point`: a `check` suite needs the function's name"),
-            (json!({"entry_point": "f", "check": "def check(candidate):\n    for i in range(3):\n        assert candidate(i) == i\n"}), "`check`: no test could be converted (line 2: a `for` loop: the values it tests are computed at run time)"),
+            (json!({"tests": [{"stdout": ""}], "prelude": "x = 1"}), "`prelude`: only a `check` suite takes a prelude"),
             (json!({"asserts": []}), "`asserts`: no test could be converted (it holds no assert)"),
             (json!({"asserts": ["assert f(1) == 1", 2]}), "`asserts[1]`: expected a string, found a number"),
             (json!({"language": "rust", "tests": [{"stdout": ""}]}), "`language`: unknown language \"rust\" (known: python, cpp)"),
             (json!({"language": "cpp", "asserts": ["assert f(1) == 1"]}), "`language`: call tests run Python only, not cpp"),
             (json!({"tests": [{"stdout": ""}], "setup": "x = 1"}), "`setup`: only call tests take setup code"),
             (json!({"tests": [{"stdout": ""}], "timeout_ms": 0}), "`timeout_ms`: expected a positive integer, found 0"),
-            (json!({"tests": [{"stdout": ""}], "timeout": 5}), "`timeout`: unknown field (known: language, tests, entry_point, check, asserts, setup, timeout_ms, float_tolerance)"),
+            (json!({"tests": [{"stdout": ""}], "timeout": 5}), "`timeout`: unknown field (known: language, tests, entry_point, check, prelude, asserts, setup, timeout_ms, float_tolerance)"),
             (json!({"tests": [{"stdout": ""}], "float_tolerance": -1}), "`float_tolerance`: expected a non-negative number or {\"abs\": …, \"rel\": …}, found -1"),
             (json!({"tests": [{"stdout": ""}], "float_tolerance": {"abs": "x"}}), "`float_tolerance.abs`: expected a non-negative number, found \"x\""),
         ];
