@@ -615,3 +615,51 @@ fn doctor_reports_the_sandbox_and_exits_by_it() {
             .contains("plaudit doctor: the code sandbox on this host")
     );
 }
+
+#[test]
+fn the_code_example_scores_in_the_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("code.jsonl");
+    let o = run(&[
+        "score",
+        "--spec",
+        "examples/code/code-tests.toml",
+        "examples/code/rollouts.jsonl",
+        "--no-cache",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = rows(&out);
+    assert_eq!(rows.len(), 17);
+    let sandbox = plaudit_sandbox_available();
+    for row in &rows {
+        let tests = &row["aspects"]["tests"];
+        if !sandbox {
+            // Never a 0: the sandbox's absence is a failed outcome.
+            assert_eq!(tests["status"], "failed", "{row}");
+            continue;
+        }
+        assert_eq!(tests["status"], "scored", "{row}");
+        let id = row["id"].as_str().unwrap();
+        let value = tests["value"].as_f64().unwrap();
+        if id.ends_with("-canonical") {
+            assert_eq!(value, 1.0, "{row}");
+        } else {
+            assert!(value < 1.0, "a mutant passes every test: {row}");
+        }
+    }
+}
+
+/// Whether this host runs the sandbox (as `plaudit doctor` says).
+fn plaudit_sandbox_available() -> bool {
+    let o = run(&["doctor", "--json"]);
+    let ok = o.status.code() == Some(0);
+    if !ok && std::env::var_os("PLAUDIT_REQUIRE_SANDBOX").is_some_and(|v| v == "1") {
+        panic!(
+            "PLAUDIT_REQUIRE_SANDBOX=1 but the sandbox is unavailable: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+    ok
+}

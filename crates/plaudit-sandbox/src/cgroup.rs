@@ -119,6 +119,75 @@ fn oom_kills(text: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// The directories under which instances live, per hierarchy.
+fn parents(version: CgroupVersion) -> Vec<PathBuf> {
+    match version {
+        CgroupVersion::V2 => vec![PathBuf::from(ROOT)],
+        CgroupVersion::V1 => vec![Path::new(ROOT).join("memory"), Path::new(ROOT).join("pids")],
+    }
+}
+
+/// When a process started, in clock ticks since boot (`/proc/PID/stat`
+/// field 22): with the pid, it names a process for good, even once the pid
+/// is reused.
+pub(crate) fn start_time(pid: u32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; fields resume after its ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// This process's `<pid>-<start time>`, the owner part of its instance names.
+pub(crate) fn owner_tag() -> String {
+    let pid = std::process::id();
+    format!("{pid}-{}", start_time(pid).unwrap_or(0))
+}
+
+/// Whether `<prefix><pid>-<start time>-…` (a cgroup or a staging directory)
+/// belongs to a process that is gone (or to an earlier process that had the
+/// same pid). A sandbox kept in a static is never dropped, so every process
+/// that used one leaves its instance behind; the next sandbox on the host
+/// removes them.
+pub(crate) fn owner_is_gone(name: &str, prefix: &str) -> bool {
+    let Some(rest) = name.strip_prefix(prefix) else {
+        return false;
+    };
+    let mut parts = rest.split('-');
+    let (Some(Ok(pid)), Some(Ok(started))) = (
+        parts.next().map(str::parse::<u32>),
+        parts.next().map(str::parse::<u64>),
+    ) else {
+        return false;
+    };
+    start_time(pid) != Some(started)
+}
+
+/// Removes the (empty) instances of processes that are gone.
+fn remove_stale(version: CgroupVersion) {
+    for parent in parents(version) {
+        let Ok(entries) = fs::read_dir(&parent) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if !owner_is_gone(name, "plaudit-") {
+                continue;
+            }
+            let dir = entry.path();
+            if let Ok(slots) = fs::read_dir(&dir) {
+                for slot in slots.filter_map(Result::ok) {
+                    if slot.file_type().is_ok_and(|t| t.is_dir()) {
+                        // Fails (and is left) if a process is somehow still inside.
+                        let _ = fs::remove_dir(slot.path());
+                    }
+                }
+            }
+            let _ = fs::remove_dir(&dir);
+        }
+    }
+}
+
 /// Which hierarchy this host offers us, if any.
 pub(crate) fn detect() -> Option<CgroupVersion> {
     let controllers =
@@ -145,6 +214,7 @@ impl Cgroups {
                 "no cgroup v2 memory+pids controllers and no v1 memory or pids hierarchy",
             )
         })?;
+        remove_stale(version);
         let mut made = Cgroups {
             version,
             instance: Vec::new(),
@@ -261,7 +331,7 @@ impl Cgroups {
     }
 
     /// The slot's peak memory, and (when the program was killed, the only
-    /// case where it matters) whether the OOM killer fired during the run.
+    /// case where it is the cause) whether the OOM killer fired during the run.
     pub(crate) fn usage(&self, slot: usize, killed: bool) -> Usage {
         let s = &self.slots[slot];
         let Some(dir) = &s.memory else {
@@ -275,12 +345,11 @@ impl Cgroups {
         let peak_bytes = cache
             .read(dir.join(peak))
             .and_then(|t| t.trim().parse().ok());
-        let mut oom_killed = false;
-        if killed {
-            let kills = cache.read(dir.join(events)).map_or(0, |t| oom_kills(&t));
-            oom_killed = kills > cache.oom_kills;
-            cache.oom_kills = kills;
-        }
+        // Read after every run, so an OOM kill of a child in a run whose
+        // program exited normally is not blamed on a later run.
+        let kills = cache.read(dir.join(events)).map_or(0, |t| oom_kills(&t));
+        let oom_killed = killed && kills > cache.oom_kills;
+        cache.oom_kills = kills;
         Usage {
             peak_bytes,
             oom_killed,

@@ -452,6 +452,21 @@ pub struct Sandbox {
 }
 
 static INSTANCES: AtomicU64 = AtomicU64::new(0);
+
+/// Removes the (empty) staging directories of processes that are gone: a
+/// sandbox kept in a static is never dropped.
+fn remove_stale_staging() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        if let Some(name) = entry.file_name().to_str()
+            && cgroup::owner_is_gone(name, "plaudit-sandbox-")
+        {
+            let _ = std::fs::remove_dir(entry.path());
+        }
+    }
+}
 static NEXT_UID: AtomicU32 = AtomicU32::new(0);
 
 fn cstring(bytes: impl Into<Vec<u8>>) -> Result<CString, Error> {
@@ -586,7 +601,9 @@ impl Sandbox {
             };
             2_000_000_000 + (pid % 100_000) * 1024 + offset
         });
-        let staging = std::env::temp_dir().join(format!("plaudit-sandbox-{pid}-{instance}"));
+        remove_stale_staging();
+        let owner = cgroup::owner_tag();
+        let staging = std::env::temp_dir().join(format!("plaudit-sandbox-{owner}-{instance}"));
         std::fs::create_dir_all(&staging)?;
         let ops = mount_plan(&staging, &config.ro_binds)?;
         let (cgroups, cgroup_note) = if !config.cgroups {
@@ -597,16 +614,19 @@ impl Sandbox {
         } else {
             match &report.cgroups {
                 Err(why) => (None, Some(why.clone())),
-                Ok(_) => match cgroup::Cgroups::create(&format!("plaudit-{pid}-{instance}"), slots)
-                {
-                    Ok(c) => (Some(c), None),
-                    Err(e) => (
-                        None,
-                        Some(format!(
-                            "could not create cgroups ({e}); limits rely on rlimits"
-                        )),
-                    ),
-                },
+                Ok(_) => {
+                    match cgroup::Cgroups::create(&format!("plaudit-{owner}-{instance}"), slots) {
+                        Ok(c) => (Some(c), None),
+                        Err(e) => {
+                            // A weaker sandbox than the host allows: say so where
+                            // an operator will see it, not only in `cgroups()`.
+                            let note =
+                                format!("could not create cgroups ({e}); limits rely on rlimits");
+                            eprintln!("plaudit-sandbox: warning: {note}");
+                            (None, Some(note))
+                        }
+                    }
+                }
             }
         };
         Ok(Sandbox {

@@ -335,6 +335,19 @@ impl From<plaudit_sandbox::Error> for Stop {
     }
 }
 
+/// One sandboxed run. Processes left behind mean the sandbox's teardown
+/// failed (they were killed): an infrastructure failure, loudly.
+fn run_job(sb: &Sandbox, job: &Job) -> Result<RunOutput, Stop> {
+    let out = sb.run(job)?;
+    if !out.leftover_processes.is_empty() {
+        return Err(Stop::Infra(Infra(format!(
+            "the sandbox left {} process(es) behind after a run (killed)",
+            out.leftover_processes.len()
+        ))));
+    }
+    Ok(out)
+}
+
 fn status_reason(out: &RunOutput) -> String {
     match out.status {
         Status::Exited(code) => {
@@ -430,7 +443,7 @@ impl CodeTests {
                     ..self.limits(own)
                 },
             };
-            let out = sb.run(&job)?;
+            let out = run_job(sb, &job)?;
             if out.status == Status::TimedOut && own < test_timeout {
                 // Cut short by the aspect's deadline, not by its own limit.
                 return Err(Stop::Deadline);
@@ -498,7 +511,7 @@ impl CodeTests {
                 work_inodes: 4096,
             },
         };
-        let out = sb.run(&job)?;
+        let out = run_job(sb, &job)?;
         if out.status == Status::TimedOut && wall < own {
             return Err(Stop::Deadline);
         }
@@ -555,7 +568,7 @@ impl CodeTests {
             ],
             limits: self.limits(wall),
         };
-        let out = sb.run(&job)?;
+        let out = run_job(sb, &job)?;
         if out.status == Status::TimedOut && wall < own {
             return Err(Stop::Deadline);
         }
@@ -613,7 +626,7 @@ impl CodeTests {
                 ..self.limits(wall)
             },
         };
-        let out = sb.run(&job)?;
+        let out = run_job(sb, &job)?;
         if !out.status.success() {
             return Err(Stop::Infra(Infra(format!(
                 "replaying the check: {}",
@@ -689,7 +702,7 @@ impl CodeTests {
             ],
             limits: self.limits(wall),
         };
-        let out = sb.run(&job)?;
+        let out = run_job(sb, &job)?;
         if out.status == Status::TimedOut && wall < own {
             return Err(Stop::Deadline);
         }
