@@ -56,6 +56,7 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<()> {
             "cgroups": cgroups.as_ref().ok(),
             "cgroups_unavailable": cgroups.as_ref().err(),
             "seccomp": host.seccomp,
+            "user_namespaces": host.user_namespaces.as_ref().err().map_or_else(|| "available".to_owned(), |why| format!("unavailable: {why}")),
             "probe": v.map(|v| json!({
                 "pid": v.pid,
                 "uids": v.uids,
@@ -105,6 +106,16 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<()> {
                 "unavailable"
             }
         )?;
+        match &host.user_namespaces {
+            Ok(()) => writeln!(
+                out,
+                "  info userns     available (not needed: the sandbox runs as root with per-slot uids)"
+            )?,
+            Err(why) => writeln!(
+                out,
+                "  info userns     {why} (not needed as root; a rootless launcher would need them)"
+            )?,
+        }
         match &verification {
             Ok(v) => {
                 writeln!(out, "  probe inside a sandbox:")?;

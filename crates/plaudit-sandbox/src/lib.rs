@@ -333,6 +333,32 @@ pub struct HostReport {
     pub cgroups: Result<CgroupVersion, String>,
     /// Seccomp filters are available.
     pub seccomp: bool,
+    /// Unprivileged user namespaces: `Ok` or why not. The sandbox does not
+    /// use them (it runs as root and switches to real per-slot uids); they
+    /// are reported because a rootless launcher such as bubblewrap needs
+    /// them.
+    pub user_namespaces: Result<(), String>,
+}
+
+fn user_namespaces() -> Result<(), String> {
+    let read = |path: &str| {
+        std::fs::read_to_string(path)
+            .ok()
+            .map(|s| s.trim().to_owned())
+    };
+    if read("/proc/sys/user/max_user_namespaces").as_deref() == Some("0") {
+        return Err("user.max_user_namespaces is 0".into());
+    }
+    if read("/proc/sys/kernel/unprivileged_userns_clone").as_deref() == Some("0") {
+        return Err("kernel.unprivileged_userns_clone is 0".into());
+    }
+    if read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns").as_deref() == Some("1") {
+        return Err("AppArmor restricts unprivileged user namespaces".into());
+    }
+    if !Path::new("/proc/self/ns/user").exists() {
+        return Err("the kernel has no user namespaces".into());
+    }
+    Ok(())
 }
 
 /// Reads what the host offers. [`Sandbox::verify`] then checks it for real.
@@ -361,6 +387,7 @@ pub fn probe() -> HostReport {
         namespaces,
         cgroups,
         seccomp: sys::seccomp_available(),
+        user_namespaces: user_namespaces(),
     }
 }
 
