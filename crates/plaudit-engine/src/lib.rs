@@ -40,6 +40,7 @@ pub fn default_registry() -> Registry {
     plaudit_verifiers::register(&mut registry);
     plaudit_math::aspect::register(&mut registry);
     plaudit_judge::register(&mut registry);
+    plaudit_model::register(&mut registry);
     registry
 }
 

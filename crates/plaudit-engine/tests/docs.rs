@@ -63,16 +63,18 @@ fn spec_grammar_examples_build() {
 
 #[test]
 fn every_aspect_kind_has_a_building_example() {
-    // Rule aspects are documented in aspects.md, the judges in judges.md.
+    // Rule aspects are documented in aspects.md, the judges in judges.md,
+    // reward models in models.md.
     check("docs/aspects.md", 10);
     check("docs/judges.md", 5);
-    let text = ["docs/aspects.md", "docs/judges.md"]
+    check("docs/models.md", 5);
+    let text = ["docs/aspects.md", "docs/judges.md", "docs/models.md"]
         .map(|f| std::fs::read_to_string(root().join(f)).unwrap())
         .concat();
     for entry in plaudit_engine::default_registry().entries() {
         assert!(
             text.contains(&format!("kind = \"{}\"", entry.kind)),
-            "neither docs/aspects.md nor docs/judges.md has an example of {}",
+            "none of docs/aspects.md, judges.md and models.md has an example of {}",
             entry.kind
         );
     }
