@@ -5,16 +5,22 @@
 //! while backing off), retries what is worth retrying (429, 408, 5xx,
 //! timeouts, connection errors) with exponential backoff and jitter, and
 //! honours the server's `retry-after-ms` / `Retry-After` when it sends one.
+//!
+//! A server that rejects `response_format: json_schema` (see
+//! [`rejects_json_schema`]) is asked again at once with `json_object`, and
+//! the client remembers it: every later call of the aspect goes straight to
+//! `json_object`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 use crate::limit::Bucket;
+use crate::retry_after::retry_after;
 
 /// How the judge is asked for JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -31,6 +37,17 @@ pub enum StructuredOutput {
     None,
 }
 
+impl StructuredOutput {
+    /// The name a spec gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StructuredOutput::JsonSchema => "json_schema",
+            StructuredOutput::JsonObject => "json_object",
+            StructuredOutput::None => "none",
+        }
+    }
+}
+
 /// Everything the client needs, resolved from the parameters and the
 /// environment.
 #[derive(Debug, Clone)]
@@ -44,8 +61,12 @@ pub(crate) struct Settings {
     pub retry_base: Duration,
     pub retry_max: Duration,
     pub structured_output: StructuredOutput,
-    pub temperature: f64,
+    /// `None` sends no temperature (reasoning models reject one).
+    pub temperature: Option<f64>,
     pub max_tokens: u32,
+    /// The request field `max_tokens` goes in: `max_tokens` or
+    /// `max_completion_tokens`.
+    pub token_limit_field: &'static str,
     pub logprobs: bool,
     pub top_logprobs: Option<u8>,
     pub seed: Option<u64>,
@@ -104,6 +125,8 @@ pub(crate) struct Reply {
     pub usage: Usage,
     pub attempts: u32,
     pub latency: Duration,
+    /// The `response_format` the answered request used.
+    pub structured_output: StructuredOutput,
 }
 
 /// Why a call gave no reply.
@@ -177,6 +200,9 @@ enum Attempt {
     Done(Reply),
     /// Worth another try, after the server's wait when it named one.
     Retry(CallError, Option<Duration>),
+    /// The server does not take `json_schema`: worth another try at once
+    /// with `json_object`.
+    SchemaRejected,
     Fatal(CallError),
 }
 
@@ -189,6 +215,8 @@ pub(crate) struct Client {
     permits: Semaphore,
     requests: Option<Bucket>,
     tokens: Option<Bucket>,
+    /// Set once the server has rejected `json_schema`.
+    json_schema_rejected: AtomicBool,
 }
 
 /// Bodies and replies kept in errors and details are cut to this many bytes.
@@ -216,6 +244,7 @@ impl Client {
             permits: Semaphore::new(settings.max_concurrency),
             requests: settings.requests_per_minute.map(Bucket::per_minute),
             tokens: settings.tokens_per_minute.map(Bucket::per_minute),
+            json_schema_rejected: AtomicBool::new(false),
             settings,
         })
     }
@@ -230,16 +259,34 @@ impl Client {
         &self.settings.model
     }
 
-    /// The request body for a call.
-    fn body(&self, call: &Call) -> Value {
+    /// The structured output the next request asks for: the configured
+    /// one, unless the server has rejected `json_schema`.
+    pub fn structured_output(&self) -> StructuredOutput {
+        match self.settings.structured_output {
+            StructuredOutput::JsonSchema if self.json_schema_rejected.load(Ordering::Relaxed) => {
+                StructuredOutput::JsonObject
+            }
+            configured => configured,
+        }
+    }
+
+    /// The structured output the spec asks for.
+    pub fn configured_structured_output(&self) -> StructuredOutput {
+        self.settings.structured_output
+    }
+
+    /// The request body for a call, asking for JSON in the form `format`.
+    fn body(&self, call: &Call, format: StructuredOutput) -> Value {
         let s = &self.settings;
         let mut body = json!({
             "model": s.model,
             "messages": call.messages,
-            "temperature": s.temperature,
-            "max_tokens": s.max_tokens,
         });
-        let format = match s.structured_output {
+        body[s.token_limit_field] = s.max_tokens.into();
+        if let Some(t) = s.temperature {
+            body["temperature"] = t.into();
+        }
+        let format = match format {
             StructuredOutput::JsonSchema => Some(json!({
                 "type": "json_schema",
                 "json_schema": {"name": call.schema_name, "schema": &*call.schema, "strict": true},
@@ -266,11 +313,18 @@ impl Client {
 
     /// Makes the call, retrying as configured.
     pub async fn chat(&self, call: &Call) -> Result<Reply, CallError> {
-        let body = self.body(call);
+        let mut format = self.structured_output();
+        let mut body = self.body(call, format);
         let start = Instant::now();
-        let mut attempts = 0;
+        let (mut attempts, mut retries) = (0, 0);
         loop {
             attempts += 1;
+            // Another call may have learned meanwhile that the server
+            // rejects json_schema.
+            if format != self.structured_output() {
+                format = self.structured_output();
+                body = self.body(call, format);
+            }
             // Rate limits first, so that a call waiting for its minute does
             // not hold a concurrency slot.
             if let Some(b) = &self.requests {
@@ -287,7 +341,7 @@ impl Client {
             let attempt = {
                 // The semaphore is never closed.
                 let _permit = self.permits.acquire().await;
-                self.attempt(&body).await
+                self.attempt(&body, format).await
             };
             if let Some(b) = &self.tokens {
                 let used = match &attempt {
@@ -303,11 +357,18 @@ impl Client {
                 Attempt::Done(mut reply) => {
                     reply.attempts = attempts;
                     reply.latency = start.elapsed();
+                    reply.structured_output = format;
                     return Ok(reply);
                 }
-                Attempt::Retry(error, wait) if attempts <= self.settings.max_retries => {
+                // Asking in another form is not a retry of the same
+                // request: it does not count against `max_retries`.
+                Attempt::SchemaRejected => {
+                    self.json_schema_rejected.store(true, Ordering::Relaxed);
+                }
+                Attempt::Retry(error, wait) if retries < self.settings.max_retries => {
                     drop(error);
-                    let wait = wait.unwrap_or_else(|| self.backoff(attempts));
+                    retries += 1;
+                    let wait = wait.unwrap_or_else(|| self.backoff(retries));
                     tokio::time::sleep(wait).await;
                 }
                 Attempt::Retry(mut error, _) | Attempt::Fatal(mut error) => {
@@ -344,7 +405,7 @@ impl Client {
         exp.mul_f64(0.5 + 0.5 * unit_random())
     }
 
-    async fn attempt(&self, body: &Value) -> Attempt {
+    async fn attempt(&self, body: &Value, format: StructuredOutput) -> Attempt {
         let mut request = self
             .http
             .post(&self.url)
@@ -358,7 +419,7 @@ impl Client {
             Err(e) => return self.send_error(&e),
         };
         let status = response.status();
-        let wait = retry_after(response.headers());
+        let wait = retry_after(response.headers(), SystemTime::now());
         let text = match response.text().await {
             Ok(t) => t,
             Err(e) => return self.send_error(&e),
@@ -372,6 +433,9 @@ impl Client {
                     attempts: 0,
                 }),
             };
+        }
+        if format == StructuredOutput::JsonSchema && rejects_json_schema(status.as_u16(), &text) {
+            return Attempt::SchemaRejected;
         }
         let error = CallError::Status {
             status: status.as_u16(),
@@ -425,24 +489,32 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-/// The wait the server asks for: `retry-after-ms` (OpenAI's), else
-/// `Retry-After` in seconds. An HTTP-date `Retry-After` is ignored (the
-/// backoff applies).
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let number = |name: &str| {
-        headers
-            .get(name)?
-            .to_str()
-            .ok()?
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite() && *v >= 0.0)
-    };
-    if let Some(ms) = number("retry-after-ms") {
-        return Duration::try_from_secs_f64(ms / 1000.0).ok();
+/// Whether an error answer says that the server does not take
+/// `response_format: {"type": "json_schema"}`, as servers without it
+/// answer:
+///
+/// - OpenAI, for models without structured outputs: 400, "Invalid
+///   parameter: 'response_format' of type 'json_schema' is not supported
+///   with this model."
+/// - llama.cpp's server before September 2024, and llama-cpp-python's:
+///   500, "response_format type must be one of \"text\" or
+///   \"json_object\", but got: json_schema".
+/// - Servers that validate the request with a schema of their own (older
+///   vLLM, TGI, pydantic-based proxies): 400 or 422 naming the field
+///   `response_format` and the input `json_schema`.
+///
+/// Conservatively, the answer must be a 400, 422 or 500 whose body names
+/// both `response_format` and `json_schema`, and must not be a complaint
+/// about the schema itself ("Invalid schema for response_format…"), which
+/// `json_object` would not cure.
+fn rejects_json_schema(status: u16, body: &str) -> bool {
+    if !matches!(status, 400 | 422 | 500) {
+        return false;
     }
-    number("retry-after").and_then(|s| Duration::try_from_secs_f64(s).ok())
+    let body = body.to_ascii_lowercase();
+    body.contains("response_format")
+        && body.contains("json_schema")
+        && !body.contains("invalid schema")
 }
 
 /// A number in [0, 1) that differs from call to call: std's hasher is
@@ -497,30 +569,55 @@ fn parse_completion(text: &str) -> Result<Reply, String> {
         usage: completion.usage.unwrap_or_default(),
         attempts: 0,
         latency: Duration::ZERO,
+        structured_output: StructuredOutput::None,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::{HeaderMap, HeaderValue};
 
     #[test]
-    fn retry_after_prefers_milliseconds() {
-        let mut h = HeaderMap::new();
-        assert_eq!(retry_after(&h), None);
-        h.insert("retry-after", HeaderValue::from_static("2"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
-        h.insert("retry-after-ms", HeaderValue::from_static("250"));
-        assert_eq!(retry_after(&h), Some(Duration::from_millis(250)));
-        let mut h = HeaderMap::new();
-        h.insert(
-            "retry-after",
-            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
-        );
-        assert_eq!(retry_after(&h), None);
-        h.insert("retry-after", HeaderValue::from_static("-1"));
-        assert_eq!(retry_after(&h), None);
+    fn json_schema_rejections_are_recognized_conservatively() {
+        for (status, body, rejected) in [
+            (
+                400,
+                r#"{"error": {"message": "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.", "type": "invalid_request_error", "param": "response_format"}}"#,
+                true,
+            ),
+            (
+                500,
+                r#"{"error": {"code": 500, "message": "response_format type must be one of \"text\" or \"json_object\", but got: json_schema", "type": "server_error"}}"#,
+                true,
+            ),
+            (
+                422,
+                r#"{"detail": [{"type": "literal_error", "loc": ["body", "response_format", "type"], "msg": "Input should be 'text' or 'json_object'", "input": "json_schema"}]}"#,
+                true,
+            ),
+            // A schema the server cannot use is not cured by json_object.
+            (
+                400,
+                r#"{"error": {"message": "Invalid schema for response_format 'score': 'additionalProperties' is required", "param": "response_format.json_schema"}}"#,
+                false,
+            ),
+            // Not about the response format.
+            (
+                400,
+                r#"{"error": {"message": "context length exceeded"}}"#,
+                false,
+            ),
+            (400, "json_schema", false),
+            // Rate limits and outages are retried, never a fallback.
+            (429, "response_format json_schema: too many requests", false),
+            (503, "response_format json_schema overloaded", false),
+        ] {
+            assert_eq!(
+                rejects_json_schema(status, body),
+                rejected,
+                "{status} {body}"
+            );
+        }
     }
 
     #[test]

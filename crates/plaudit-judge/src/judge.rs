@@ -3,12 +3,16 @@
 //!
 //! A kind only says which calls a sample needs ([`Kind::plan`]), how to read
 //! one reply ([`Kind::parse`]) and how the verdicts make an evaluation
-//! ([`Kind::decide`]). The calls of a whole batch — every sample, every
-//! call, every vote — are spawned at once on a runtime this crate owns; the
-//! client's semaphore bounds how many are on the wire. Each call is raced
-//! against the [`Context`] deadline, so the batch returns by the deadline
-//! with the late samples timed out, and the caller's thread (an engine
-//! worker, or a server's blocking thread) only waits on a channel.
+//! ([`Kind::decide`]). A kind whose samples depend on each other (responses
+//! judged against another response of their group) plans the whole batch
+//! at once ([`Kind::plan_batch`]) and may make a sample's evaluation from
+//! other samples' ([`Kind::derive`]). The calls of a whole batch — every
+//! sample, every call, every vote — are spawned at once on a runtime this
+//! crate owns; the client's semaphore bounds how many are on the wire. Each
+//! call is raced against the [`Context`] deadline, so the batch returns by
+//! the deadline with the late samples timed out, and the caller's thread
+//! (an engine worker, or a server's blocking thread) only waits on a
+//! channel.
 
 use std::sync::{Arc, OnceLock, mpsc};
 use std::time::Duration;
@@ -18,12 +22,24 @@ use tokio::runtime::Runtime;
 
 use plaudit_core::{Aspect, BuildError, Context, Cost, Evaluation, Outcome, Sample};
 
-use crate::client::{Call, CallError, Client, Reply};
+use crate::client::{Call, CallError, Client, Reply, StructuredOutput};
 use crate::guard;
 use crate::params::{self, Common, Pricing};
 
 /// Raw replies kept in the details of a failed verdict are cut to this size.
 const RAW_PREVIEW: usize = 1000;
+
+/// What one sample of a batch needs.
+pub(crate) enum Planned<P> {
+    /// Its evaluation, without a call (not applicable, bad per-sample data).
+    Done(Evaluation),
+    /// These calls, whose verdicts [`Kind::decide`] turns into its evaluation.
+    Calls(P, Vec<Call>),
+    /// An evaluation [`Kind::derive`] makes from the evaluations of these
+    /// samples of the batch (indices into the slice given to
+    /// [`Kind::plan_batch`]), which must all be `Done` or `Calls`.
+    Derived(Vec<usize>),
+}
 
 /// One judge kind.
 pub(crate) trait Kind: Send + Sync + std::fmt::Debug + 'static {
@@ -39,6 +55,41 @@ pub(crate) trait Kind: Send + Sync + std::fmt::Debug + 'static {
     -> Result<Self::Verdict, String>;
     /// The evaluation from the verdicts: `verdicts[call]` holds one per vote.
     fn decide(&self, plan: Self::Plan, verdicts: Vec<Vec<Self::Verdict>>) -> Evaluation;
+
+    /// What each sample of a batch needs; the guard has already taken out
+    /// the content-free ones. By default each sample on its own.
+    fn plan_batch(&self, samples: &[&Sample]) -> Vec<Planned<Self::Plan>> {
+        plan_each(self, samples)
+    }
+
+    /// The evaluation of a [`Planned::Derived`] sample from the evaluations
+    /// it names, in the order it names them.
+    fn derive(&self, _from: &[&Evaluation]) -> Evaluation {
+        Evaluation::failed("this judge kind derives no evaluation from others")
+    }
+
+    /// The evaluation of a sample judged on its own, outside any batch
+    /// ([`Aspect::evaluate`]), when the kind cannot judge it so.
+    fn alone(&self, _sample: &Sample) -> Option<Evaluation> {
+        None
+    }
+
+    /// Whether a sample's evaluation depends on that sample only, so that
+    /// the engine may cache it under the sample's content.
+    fn self_contained(&self) -> bool {
+        true
+    }
+}
+
+/// Each sample of a batch planned on its own, by [`Kind::plan`].
+pub(crate) fn plan_each<K: Kind + ?Sized>(kind: &K, samples: &[&Sample]) -> Vec<Planned<K::Plan>> {
+    samples
+        .iter()
+        .map(|s| match kind.plan(s) {
+            Ok((plan, calls)) => Planned::Calls(plan, calls),
+            Err(e) => Planned::Done(e),
+        })
+        .collect()
 }
 
 /// A judge aspect: a kind, its client and the shared parameters.
@@ -163,7 +214,10 @@ fn run(
 impl<K: Kind> Judge<K> {
     /// The evaluation of one sample from its replies.
     fn conclude(&self, plan: K::Plan, replies: Vec<Vec<Result<Reply, CallError>>>) -> Evaluation {
-        let mut usage = Provenance::default();
+        let mut usage = Provenance {
+            configured_output: self.client.configured_structured_output(),
+            ..Provenance::default()
+        };
         let mut verdicts = Vec::with_capacity(replies.len());
         let mut failure: Option<Evaluation> = None;
         let needed = self.votes / 2 + 1;
@@ -207,37 +261,57 @@ impl<K: Kind> Judge<K> {
         };
         usage.attach(evaluation, self.client.model(), self.pricing)
     }
+
+    /// The guard's evaluation of a content-free response.
+    fn guarded(&self, sample: &Sample) -> Option<Evaluation> {
+        if !self.guard {
+            return None;
+        }
+        let reason = guard::content_free(sample.response.text())?;
+        Some(
+            Evaluation::scored(0.0)
+                .with("reason", reason)
+                .with("judged", false),
+        )
+    }
 }
 
 impl<K: Kind> Aspect for Judge<K> {
     fn evaluate(&self, sample: &Sample, cx: &Context) -> Evaluation {
+        // The guard still comes first.
+        if let Some(e) = self.kind.alone(sample) {
+            return self.guarded(sample).unwrap_or(e);
+        }
         self.evaluate_batch(&[sample], cx)
             .pop()
             .unwrap_or_else(|| Evaluation::failed("the judge returned no evaluation"))
     }
 
     fn evaluate_batch(&self, samples: &[&Sample], cx: &Context) -> Vec<Evaluation> {
-        let mut out: Vec<Option<Evaluation>> = Vec::with_capacity(samples.len());
+        let mut out: Vec<Option<Evaluation>> = samples.iter().map(|s| self.guarded(s)).collect();
+        // The samples that go to the kind, by their index in `samples`.
+        let judged: Vec<usize> = (0..samples.len()).filter(|&i| out[i].is_none()).collect();
+        let planned = self
+            .kind
+            .plan_batch(&judged.iter().map(|&i| samples[i]).collect::<Vec<_>>());
         let mut plans = Vec::new();
         let mut jobs = Vec::new();
-        for (i, sample) in samples.iter().enumerate() {
-            if self.guard
-                && let Some(reason) = guard::content_free(sample.response.text())
-            {
-                out.push(Some(
-                    Evaluation::scored(0.0)
-                        .with("reason", reason)
-                        .with("judged", false),
-                ));
-                continue;
-            }
-            match self.kind.plan(sample) {
-                Ok((plan, calls)) => {
-                    out.push(None);
+        let mut derived = Vec::new();
+        for (&i, planned) in judged.iter().zip(planned) {
+            match planned {
+                Planned::Done(e) => out[i] = Some(e),
+                Planned::Calls(plan, calls) => {
                     plans.push((i, plan));
                     jobs.push(calls);
                 }
-                Err(e) => out.push(Some(e)),
+                Planned::Derived(from) => {
+                    derived.push((
+                        i,
+                        from.iter()
+                            .filter_map(|&j| judged.get(j).copied())
+                            .collect::<Vec<_>>(),
+                    ));
+                }
             }
         }
         if !jobs.is_empty() {
@@ -257,13 +331,37 @@ impl<K: Kind> Aspect for Judge<K> {
                 }
             }
         }
+        let derived: Vec<(usize, Evaluation)> = derived
+            .into_iter()
+            .map(|(i, from)| {
+                let from: Vec<&Evaluation> = from.iter().filter_map(|&j| out[j].as_ref()).collect();
+                // A derived evaluation made no call of its own.
+                let provenance = Provenance::default();
+                (
+                    i,
+                    provenance.attach(self.kind.derive(&from), self.client.model(), self.pricing),
+                )
+            })
+            .collect();
+        for (i, e) in derived {
+            out[i] = Some(e);
+        }
         out.into_iter()
             .map(|e| e.unwrap_or_else(|| Evaluation::failed("the judge returned no evaluation")))
             .collect()
     }
 
+    /// Expensive, and so cached by the engine — unless an evaluation
+    /// depends on other samples of the batch: the engine's cache key is the
+    /// sample's own content, under which a verdict against one group's
+    /// reference would be served again to the same response in another
+    /// group.
     fn cost(&self) -> Cost {
-        Cost::Expensive
+        if self.kind.self_contained() {
+            Cost::Expensive
+        } else {
+            Cost::Cheap
+        }
     }
 
     /// The engine scores one sample per worker; asking for as many workers
@@ -283,6 +381,11 @@ struct Provenance {
     calls: u64,
     latency: Duration,
     model: Option<String>,
+    /// The `response_format` the spec asks for.
+    configured_output: StructuredOutput,
+    /// The form a reply used instead, after the server rejected the
+    /// configured one.
+    fallback_output: Option<StructuredOutput>,
 }
 
 impl Provenance {
@@ -295,6 +398,9 @@ impl Provenance {
         self.latency = self.latency.max(reply.latency);
         if self.model.is_none() {
             self.model.clone_from(&reply.model);
+        }
+        if reply.structured_output != self.configured_output {
+            self.fallback_output = Some(reply.structured_output);
         }
     }
 
@@ -310,6 +416,10 @@ impl Provenance {
                 u64::try_from(self.latency.as_millis()).unwrap_or(u64::MAX),
             )
             .with("attempts", self.attempts);
+        if let Some(form) = self.fallback_output {
+            // The server rejected the configured form; this one was used.
+            e = e.with("structured_output_fallback", form.as_str());
+        }
         if let Some(p) = pricing {
             let cost = (self.prompt_tokens as f64 * p.input_per_1k
                 + self.completion_tokens as f64 * p.output_per_1k)

@@ -7,7 +7,7 @@
 //! | `judge.rubric` | weighted share of rubric criteria met (spec or `meta.rubric`) |
 //! | `judge.principles` | share of principles followed (spec or `meta.principles`) |
 //! | `judge.checklist` | share of checklist items done (spec or `meta.checklist`) |
-//! | `judge.pairwise` | win probability against the reference, both orders averaged |
+//! | `judge.pairwise` | win probability against the reference, or against a response of the same group (BRPO), both orders averaged |
 //!
 //! Add them to a registry with [`register`]; `docs/judges.md` has the
 //! parameters of each.
@@ -46,7 +46,14 @@
 //!
 //! **Every evaluation says what it cost**: `model`, `tokens` (`prompt`,
 //! `completion`), `latency_ms`, `attempts`, and `cost_usd` when prices are
-//! given.
+//! given — and `structured_output_fallback` when the server rejected
+//! `json_schema` and the judge was asked with `json_object` instead.
+//!
+//! **Servers differ; the client adapts.** A server that rejects
+//! `response_format: json_schema` is asked again with `json_object`, once,
+//! and the aspect remembers it. OpenAI's reasoning models get
+//! `max_completion_tokens` and no `temperature`. A `Retry-After` is read
+//! as seconds or as an HTTP-date.
 //!
 //! # Cargo features
 //!
@@ -65,6 +72,7 @@ mod pairwise;
 mod params;
 mod principles;
 mod prompt;
+mod retry_after;
 mod rubric;
 mod score;
 

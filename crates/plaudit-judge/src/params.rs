@@ -49,12 +49,15 @@ pub struct CommonParams {
     /// `json_schema` (default), `json_object` (llama.cpp) or `none`.
     #[serde(default)]
     pub structured_output: StructuredOutput,
-    /// Sampling temperature (default 0).
-    #[serde(default)]
-    pub temperature: f64,
+    /// Sampling temperature (default 0; none is sent to a reasoning model,
+    /// see [`reasoning_model`], unless the spec sets one).
+    pub temperature: Option<f64>,
     /// The longest verdict, in tokens (default 1024).
     #[serde(default = "default_max_tokens")]
     pub max_tokens: u32,
+    /// The request field that carries `max_tokens` (default `auto`).
+    #[serde(default)]
+    pub token_limit_field: TokenLimitField,
     /// Ask for token log-probabilities (default false).
     #[serde(default)]
     pub logprobs: bool,
@@ -93,6 +96,7 @@ const COMMON_KEYS: &[&str] = &[
     "structured_output",
     "temperature",
     "max_tokens",
+    "token_limit_field",
     "logprobs",
     "top_logprobs",
     "seed",
@@ -103,6 +107,52 @@ const COMMON_KEYS: &[&str] = &[
     "price_per_1k_input",
     "price_per_1k_output",
 ];
+
+/// Which request field carries the token limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenLimitField {
+    /// `max_completion_tokens` for a reasoning model (see
+    /// [`reasoning_model`]), `max_tokens` for any other.
+    #[default]
+    Auto,
+    /// `max_tokens`: what every OpenAI-compatible server reads, and what
+    /// OpenAI's reasoning models refuse.
+    MaxTokens,
+    /// `max_completion_tokens`: OpenAI's current name, the only one its
+    /// reasoning models take (vLLM and SGLang read it too).
+    MaxCompletionTokens,
+}
+
+impl TokenLimitField {
+    /// The request field for `model`.
+    fn field(self, model: &str) -> &'static str {
+        match self {
+            TokenLimitField::MaxTokens => "max_tokens",
+            TokenLimitField::MaxCompletionTokens => "max_completion_tokens",
+            TokenLimitField::Auto if reasoning_model(model) => "max_completion_tokens",
+            TokenLimitField::Auto => "max_tokens",
+        }
+    }
+}
+
+/// Whether `model` names one of OpenAI's reasoning models, which take
+/// `max_completion_tokens` rather than `max_tokens` and refuse a
+/// `temperature` other than the default: its name, after any provider
+/// prefix (`openai/o3-mini`), is `o1`, `o3`, `o4` or `gpt-5`, alone or
+/// followed by `-`, `.` or `_` (`o1-preview`, `o4-mini`, `gpt-5.1`,
+/// `gpt-5-nano`), in any case. `gpt-4o` and `o10x` are not.
+pub fn reasoning_model(model: &str) -> bool {
+    let name = model.rsplit('/').next().unwrap_or(model);
+    ["o1", "o3", "o4", "gpt-5"].iter().any(|family| {
+        name.get(..family.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(family))
+            && matches!(
+                name.as_bytes().get(family.len()),
+                None | Some(b'-' | b'.' | b'_')
+            )
+    })
+}
 
 fn default_concurrency() -> usize {
     16
@@ -217,12 +267,22 @@ fn resolve(p: CommonParams, env: &dyn Fn(&str) -> Option<String>) -> Result<Comm
             format!("votes must be between 1 and 32, not {}", p.votes),
         ));
     }
-    if !(0.0..=2.0).contains(&p.temperature) {
+    if let Some(t) = p.temperature
+        && !(0.0..=2.0).contains(&t)
+    {
         return Err(BuildError::param(
             "temperature",
-            format!("temperature must be between 0 and 2, not {}", p.temperature),
+            format!("temperature must be between 0 and 2, not {t}"),
         ));
     }
+    // Reasoning models refuse any temperature but their own; one the spec
+    // sets is still sent, so that the server says so.
+    let temperature = match p.temperature {
+        Some(t) => Some(t),
+        None if reasoning_model(&model) => None,
+        None => Some(0.0),
+    };
+    let token_limit_field = p.token_limit_field.field(&model);
     if let Some(n) = p.top_logprobs {
         if n > 20 {
             return Err(BuildError::param(
@@ -268,8 +328,9 @@ fn resolve(p: CommonParams, env: &dyn Fn(&str) -> Option<String>) -> Result<Comm
             retry_base: Duration::from_millis(p.retry_base_ms),
             retry_max: Duration::from_millis(p.retry_max_ms.max(p.retry_base_ms)),
             structured_output: p.structured_output,
-            temperature: p.temperature,
+            temperature,
             max_tokens: p.max_tokens,
+            token_limit_field,
             logprobs: p.logprobs,
             top_logprobs: p.top_logprobs,
             seed: p.seed,
@@ -391,6 +452,69 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("\"MY_KEY\" is not set"), "{err}");
+    }
+
+    #[test]
+    fn reasoning_models_are_recognized_by_name() {
+        for (model, reasoning) in [
+            ("o1", true),
+            ("o1-preview", true),
+            ("o3-mini", true),
+            ("O3-MINI", true),
+            ("o4-mini-2025-04-16", true),
+            ("gpt-5", true),
+            ("gpt-5.1", true),
+            ("gpt-5-nano", true),
+            ("openai/o3", true),
+            ("gpt-4o", false),
+            ("gpt-4o-mini", false),
+            ("gpt-4.1", false),
+            ("o10x", false),
+            ("gpt-50", false),
+            ("omni-o1", false),
+            ("Qwen/Qwen2.5-7B-Instruct", false),
+            ("", false),
+        ] {
+            assert_eq!(reasoning_model(model), reasoning, "{model}");
+        }
+    }
+
+    #[test]
+    fn the_token_limit_field_and_temperature_follow_the_model() {
+        let settings = |params: Value| {
+            resolve_with(params, &[(ENV_BASE_URL, "http://h/v1")])
+                .unwrap()
+                .settings
+        };
+        let s = settings(json!({"model": "gpt-4o"}));
+        assert_eq!(
+            (s.token_limit_field, s.temperature),
+            ("max_tokens", Some(0.0))
+        );
+        let s = settings(json!({"model": "o3-mini"}));
+        assert_eq!(
+            (s.token_limit_field, s.temperature),
+            ("max_completion_tokens", None)
+        );
+        // What the spec says wins.
+        let s = settings(
+            json!({"model": "o3-mini", "token_limit_field": "max_tokens", "temperature": 1.0}),
+        );
+        assert_eq!(
+            (s.token_limit_field, s.temperature),
+            ("max_tokens", Some(1.0))
+        );
+        let s = settings(json!({"model": "m", "token_limit_field": "max_completion_tokens"}));
+        assert_eq!(
+            (s.token_limit_field, s.temperature),
+            ("max_completion_tokens", Some(0.0))
+        );
+        let err = resolve_with(
+            json!({"base_url": "http://h", "model": "m", "token_limit_field": "max_new_tokens"}),
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(err.field(), Some("token_limit_field"), "{err}");
     }
 
     #[test]

@@ -337,6 +337,7 @@ mod tests {
             usage: Usage::default(),
             attempts: 1,
             latency: Duration::ZERO,
+            structured_output: crate::client::StructuredOutput::JsonSchema,
         }
     }
 

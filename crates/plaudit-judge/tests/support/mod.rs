@@ -8,7 +8,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
@@ -38,6 +38,20 @@ impl Request {
         self.body["messages"][1]["content"]
             .as_str()
             .unwrap_or_default()
+    }
+
+    /// The text between `<tag>` and `</tag>` in the user message.
+    pub fn fenced(&self, tag: &str) -> Option<&str> {
+        let user = self.user();
+        let open = format!("<{tag}>\n");
+        let start = user.find(&open)? + open.len();
+        let end = start + user[start..].find(&format!("\n</{tag}>"))?;
+        Some(&user[start..end])
+    }
+
+    /// `response_format.type`, when there is one.
+    pub fn format(&self) -> Option<&str> {
+        self.body["response_format"]["type"].as_str()
     }
 }
 
@@ -102,6 +116,16 @@ impl Scripted {
             headers: vec![("content-type".into(), "application/json".into())],
             body: json!({"error": {"message": format!("scripted {status}"), "type": "stub"}})
                 .to_string(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    /// An error status whose body is `body` as is (JSON).
+    pub fn error(status: u16, body: &str) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.into(),
             delay: Duration::ZERO,
         }
     }
@@ -249,4 +273,34 @@ pub fn judge(kind: &str, stub: &Stub, params: Value) -> Box<dyn Aspect> {
 /// A generous deadline: tests that are not about the deadline never meet it.
 pub fn cx() -> Context {
     Context::with_timeout(Duration::from_secs(60))
+}
+
+/// `t` as an IMF-fixdate (`Wed, 21 Oct 2015 07:28:00 GMT`), computed with
+/// the civil-from-days algorithm (Hinnant), independently of the crate's
+/// parser.
+pub fn http_date(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        // 1970-01-01 was a Thursday.
+        WEEKDAYS[((days + 4) % 7) as usize],
+        MONTHS[(month - 1) as usize],
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60,
+    )
 }
