@@ -14,6 +14,22 @@ pub enum Cost {
     Expensive,
 }
 
+/// What an aspect judges at once: one sample, or a whole group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// Each sample on its own, with [`Aspect::evaluate`] (the default).
+    #[default]
+    Sample,
+    /// All the samples of one group of the batch at once, with
+    /// [`Aspect::evaluate_batch`]: a verdict depends on the other responses
+    /// of the group (a response judged against another of its group). The
+    /// engine calls the aspect once per group, with the group's context,
+    /// and a sample without a `group` is a group of one. Callers that cut a
+    /// stream into batches keep each group within one batch (see the
+    /// engine's `needs_groups`).
+    Group,
+}
+
 /// What the engine tells an aspect about the evaluation at hand.
 #[derive(Debug, Clone, Copy)]
 pub struct Context {
@@ -74,6 +90,13 @@ pub trait Aspect: Send + Sync + std::fmt::Debug {
     /// Whether evaluations are worth caching.
     fn cost(&self) -> Cost {
         Cost::Cheap
+    }
+
+    /// Whether the aspect judges samples one by one or whole groups at once
+    /// (default: [`Scope::Sample`]). A [`Scope::Group`] aspect's evaluations
+    /// are cached, if at all, under the content of the whole group.
+    fn scope(&self) -> Scope {
+        Scope::Sample
     }
 
     /// How many evaluations of this aspect may usefully run at once. CPU

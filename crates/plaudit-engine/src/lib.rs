@@ -7,14 +7,19 @@
 //!
 //! 1. expensive aspects are looked up in the [`Cache`], one transaction per
 //!    batch;
-//! 2. samples are evaluated in parallel on the pool (rayon), each aspect with
+//! 2. aspects that judge whole groups ([`plaudit_core::Scope::Group`]) are
+//!    evaluated first, one `evaluate_batch` call per group of the batch
+//!    (groups in parallel, under the same deadline and watchdog as below);
+//!    their cache key covers the whole group, so a verdict is never served
+//!    to the same response in another group;
+//! 3. samples are evaluated in parallel on the pool (rayon), each aspect with
 //!    its own deadline; a gate that did not pass skips the aspects behind it;
-//! 3. a watchdog on the calling thread notices an aspect that overruns its
+//! 4. a watchdog on the calling thread notices an aspect that overruns its
 //!    deadline without returning: its evaluation becomes `timed_out`, the
 //!    held worker is abandoned with its pool, and the rest of the batch is
 //!    finished on a fresh pool — so no aspect can stall a batch;
-//! 4. new evaluations of expensive aspects are written to the cache;
-//! 5. aspect values are combined and normalized within groups.
+//! 5. new evaluations of expensive aspects are written to the cache;
+//! 6. aspect values are combined and normalized within groups.
 //!
 //! The engine never turns a failure into a number on its own: how a
 //! non-scored outcome enters the reward is the spec's `on_missing` decision.
@@ -22,6 +27,7 @@
 
 mod cache;
 mod combine;
+mod group;
 mod run;
 
 use std::path::PathBuf;
@@ -29,7 +35,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use plaudit_core::spec::{SpecSource, canonical_json, evaluation_order};
-use plaudit_core::{Aspect, BuildContext, Cost, OnMissing, Registry, Score, Spec, SpecError};
+use plaudit_core::{
+    Aspect, BuildContext, Cost, OnMissing, Registry, Scope, Score, Spec, SpecError,
+};
 use rayon::ThreadPool;
 
 pub use cache::{Cache, CacheError, CacheKey};
@@ -55,6 +63,8 @@ struct Prepared {
     weight: f64,
     gates: Vec<usize>,
     cached: bool,
+    /// Whether it judges whole groups (see [`run`] and [`group`]).
+    scope: Scope,
     /// BLAKE3 of (kind, version, parameters): half of every cache key.
     config_hash: [u8; 32],
 }
@@ -67,6 +77,8 @@ struct Inner {
     order: Vec<usize>,
     weights: Vec<f64>,
     needs_groups: bool,
+    /// The aspects of [`Scope::Group`], in spec order.
+    group_aspects: Vec<usize>,
     /// Whether any aspect is gated (evaluation order then differs from
     /// spec order and gate results are looked up).
     has_gates: bool,
@@ -123,6 +135,7 @@ impl EngineBuilder {
             match (entry.build)(&a.params, &cx) {
                 Ok(aspect) => {
                     let cached = a.cache.unwrap_or(aspect.cost() == Cost::Expensive);
+                    let scope = aspect.scope();
                     let mut h = blake3::Hasher::new();
                     h.update(a.kind.as_bytes());
                     h.update(&[0]);
@@ -149,6 +162,7 @@ impl EngineBuilder {
                         weight: a.weight,
                         gates,
                         cached,
+                        scope,
                         config_hash: *h.finalize().as_bytes(),
                     });
                 }
@@ -179,6 +193,9 @@ impl EngineBuilder {
         let hash = spec.content_hash();
         let weights = aspects.iter().map(|a| a.weight).collect();
         let has_gates = aspects.iter().any(|a| !a.gates.is_empty());
+        let group_aspects = (0..aspects.len())
+            .filter(|&a| aspects[a].scope == Scope::Group)
+            .collect();
         let c = &spec.combine;
         let needs_groups = c.normalize != plaudit_core::Normalize::None
             || c.method == plaudit_core::CombineMethod::NormalizeThenSum;
@@ -190,6 +207,7 @@ impl EngineBuilder {
                 order,
                 weights,
                 needs_groups,
+                group_aspects,
                 has_gates,
                 chunk,
             }),
@@ -250,10 +268,11 @@ impl Engine {
     }
 
     /// Whether scores depend on other samples of the batch (group
-    /// normalization): callers that split a stream into batches must then
-    /// keep each group within one batch.
+    /// normalization, or an aspect that judges whole groups): callers that
+    /// split a stream into batches must then keep each group within one
+    /// batch.
     pub fn needs_groups(&self) -> bool {
-        self.inner.needs_groups
+        self.inner.needs_groups || !self.inner.group_aspects.is_empty()
     }
 
     /// Whether any aspect's evaluations are cached (expensive aspects, and

@@ -7,15 +7,16 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{RecvTimeoutError, Sender};
-use plaudit_core::{AspectResult, Context, Evaluation, OnMissing, Outcome, Sample, Score};
+use plaudit_core::{AspectResult, Context, Evaluation, OnMissing, Outcome, Sample, Scope, Score};
 use rayon::prelude::*;
 
 use crate::cache::CacheKey;
 use crate::combine::{Combined, Contribution, combine_batch, single};
+use crate::group::{GroupRuns, Grouped, evaluate_groups, group_hash};
 use crate::{Engine, Inner};
 
 /// How often the watchdog looks at the workers.
-const TICK: Duration = Duration::from_millis(20);
+pub(crate) const TICK: Duration = Duration::from_millis(20);
 /// Samples per task on the pool for CPU aspects: large enough that
 /// scheduling and result messages cost little, small enough to balance the
 /// load. A chunk held by an aspect that never returns is evaluated again on
@@ -37,14 +38,14 @@ struct SampleRun {
 
 /// What each worker is doing, for the watchdog: `started` is nanoseconds
 /// since `epoch` plus one (0 when idle), `what` packs (sample, aspect).
-struct Slots {
+pub(crate) struct Slots {
     epoch: Instant,
     started: Vec<AtomicU64>,
     what: Vec<AtomicU64>,
 }
 
 impl Slots {
-    fn new(n: usize) -> Self {
+    pub(crate) fn new(n: usize) -> Self {
         Self {
             epoch: Instant::now(),
             started: (0..n).map(|_| AtomicU64::new(0)).collect(),
@@ -52,7 +53,7 @@ impl Slots {
         }
     }
 
-    fn begin(&self, sample: usize, aspect: usize, at: Instant) {
+    pub(crate) fn begin(&self, sample: usize, aspect: usize, at: Instant) {
         if let Some(i) = rayon::current_thread_index() {
             self.what[i].store(((sample as u64) << 20) | aspect as u64, Ordering::Relaxed);
             let t = at.saturating_duration_since(self.epoch).as_nanos() as u64 + 1;
@@ -60,14 +61,14 @@ impl Slots {
         }
     }
 
-    fn end(&self) {
+    pub(crate) fn end(&self) {
         if let Some(i) = rayon::current_thread_index() {
             self.started[i].store(0, Ordering::Release);
         }
     }
 
     /// A (sample, aspect) running past its deadline plus grace.
-    fn stuck(&self, inner: &Inner) -> Option<(usize, usize)> {
+    pub(crate) fn stuck(&self, inner: &Inner) -> Option<(usize, usize)> {
         let now = self.epoch.elapsed().as_nanos() as u64 + 1;
         for (started, what) in self.started.iter().zip(&self.what) {
             let t = started.load(Ordering::Acquire);
@@ -121,6 +122,8 @@ pub(crate) fn score_batch(engine: &Engine, samples: &Arc<Vec<Sample>>) -> Vec<Sc
         }
         _ => (None, None),
     };
+    // Group aspects first: whole groups, one call each.
+    let grouped = evaluate_groups(engine, samples, &prefilled);
     let prefilled = Arc::new(prefilled);
 
     // Fresh evaluations of cached aspects are written while the rest of the
@@ -129,11 +132,22 @@ pub(crate) fn score_batch(engine: &Engine, samples: &Arc<Vec<Sample>>) -> Vec<Sc
     let mut writer = match (&engine.cache, &keys) {
         (Some(_), Some(keys)) => Some(CacheWriter {
             keys,
+            by_group: inner
+                .aspects
+                .iter()
+                .map(|p| p.scope == Scope::Group)
+                .collect(),
             pending: Vec::new(),
         }),
         _ => None,
     };
-    let runs = dispatch(engine, samples, &prefilled, writer.as_mut());
+    // A group's fresh evaluations are all written, gated members' too: a
+    // group is called again unless every member is in the cache.
+    if let (Some(w), Some(g)) = (&mut writer, &grouped) {
+        w.add_grouped(g);
+    }
+    let grouped = Arc::new(grouped);
+    let runs = dispatch(engine, samples, &prefilled, &grouped, writer.as_mut());
     if let Some(w) = &mut writer {
         w.flush(engine);
     }
@@ -185,6 +199,8 @@ impl Engine {
 /// finish, a few at a time.
 struct CacheWriter<'a> {
     keys: &'a [Vec<Option<CacheKey>>],
+    /// Aspects of [`Scope::Group`], written by [`CacheWriter::add_grouped`].
+    by_group: Vec<bool>,
     pending: Vec<(CacheKey, Evaluation)>,
 }
 
@@ -192,10 +208,24 @@ impl CacheWriter<'_> {
     /// Evaluations worth one transaction.
     const BATCH: usize = 64;
 
+    /// Queues the fresh evaluations of group aspects.
+    fn add_grouped(&mut self, grouped: &GroupRuns) {
+        for (keys, row) in self.keys.iter().zip(grouped) {
+            for (k, g) in keys.iter().zip(row) {
+                if let (Some(k), Some(g)) = (k, g) {
+                    self.pending.push((*k, g.evaluation.clone()));
+                }
+            }
+        }
+    }
+
     /// Queues a finished sample's fresh evaluations (not cache hits, not
-    /// gated ones).
+    /// gated ones, not those of group aspects).
     fn add(&mut self, s: usize, run: &SampleRun) {
         for (a, k) in self.keys[s].iter().enumerate() {
+            if self.by_group[a] {
+                continue;
+            }
             let r = &run.results[a];
             let gated = run.gated.get(a).copied().unwrap_or(false);
             if let (Some(k), Some(false)) = (k, r.cache_hit)
@@ -227,18 +257,40 @@ impl CacheWriter<'_> {
 
 /// Cache keys, `keys[sample][aspect]`, `Some` for cached aspects only.
 fn cache_keys(inner: &Inner, samples: &[Sample], cached: &[usize]) -> Vec<Vec<Option<CacheKey>>> {
-    samples
+    // The id and group do not change a per-sample aspect's verdict; the
+    // rest may.
+    let contents: Vec<blake3::Hash> = samples
         .par_iter()
         .map(|s| {
-            // The id and group do not change an aspect's verdict; the rest may.
             let content = serde_json::to_vec(&(&s.prompt, &s.response, &s.reference, &s.meta))
                 .expect("samples serialize");
-            let content = blake3::hash(&content);
+            blake3::hash(&content)
+        })
+        .collect();
+    // A group aspect's verdict depends on the whole group, and on the id
+    // (which may pick the group's reference).
+    let by_group = cached
+        .iter()
+        .any(|&a| inner.aspects[a].scope == Scope::Group);
+    let groups = if by_group {
+        group_hash(samples, &contents)
+    } else {
+        Vec::new()
+    };
+    (0..samples.len())
+        .into_par_iter()
+        .map(|s| {
             let mut row = vec![None; inner.aspects.len()];
             for &a in cached {
+                let p = &inner.aspects[a];
                 let mut h = blake3::Hasher::new();
-                h.update(&inner.aspects[a].config_hash);
-                h.update(content.as_bytes());
+                h.update(&p.config_hash);
+                h.update(contents[s].as_bytes());
+                if p.scope == Scope::Group {
+                    h.update(&[0xFF]);
+                    h.update(groups[s].as_bytes());
+                    h.update(samples[s].id.as_bytes());
+                }
                 row[a] = Some(CacheKey(*h.finalize().as_bytes()));
             }
             row
@@ -252,6 +304,7 @@ fn dispatch(
     engine: &Engine,
     samples: &Arc<Vec<Sample>>,
     prefilled: &Arc<Option<Vec<Vec<Option<Evaluation>>>>>,
+    grouped: &Arc<Option<GroupRuns>>,
     mut writer: Option<&mut CacheWriter<'_>>,
 ) -> Vec<SampleRun> {
     let n = samples.len();
@@ -275,6 +328,7 @@ fn dispatch(
             let inner = engine.inner.clone();
             let samples = samples.clone();
             let prefilled = prefilled.clone();
+            let grouped = grouped.clone();
             let slots = slots.clone();
             let cancelled = cancelled.clone();
             let todo = todo.clone();
@@ -288,11 +342,11 @@ fn dispatch(
                             return;
                         }
                         let hits = prefilled.as_ref().as_ref().map(|p| p[s].as_slice());
+                        let group = grouped.as_ref().as_ref().map(|g| g[s].as_slice());
                         let skip = abandoned.get(&s).map_or(&[][..], Vec::as_slice);
-                        runs.push((
-                            s,
-                            evaluate_sample(&inner, &samples[s], s, hits, skip, &slots),
-                        ));
+                        let sample = &samples[s];
+                        let run = evaluate_sample(&inner, sample, s, hits, group, skip, &slots);
+                        runs.push((s, run));
                     }
                     let _ = tx.send(runs);
                 };
@@ -357,12 +411,15 @@ fn dispatch(
         .collect()
 }
 
-/// Evaluates the aspects of one sample in gate order.
+/// Evaluates the aspects of one sample in gate order; group aspects take
+/// their evaluation from `grouped` (made with the sample's group) or the
+/// cache.
 fn evaluate_sample(
     inner: &Inner,
     sample: &Sample,
     index: usize,
     hits: Option<&[Option<Evaluation>]>,
+    grouped: Option<&[Option<Grouped>]>,
     abandoned: &[usize],
     slots: &Slots,
 ) -> SampleRun {
@@ -391,7 +448,7 @@ fn evaluate_sample(
         let p = &inner.aspects[a];
         let hit = hits.and_then(|h| h[a].clone());
         // `hits` is there only when the engine has a cache.
-        let cache_hit = (p.cached && hits.is_some()).then_some(hit.is_some());
+        let mut cache_hit = (p.cached && hits.is_some()).then_some(hit.is_some());
         let mut latency_us = 0;
         let gate_failed = p.gates.iter().copied().find(|&g| {
             let r = slots_by_aspect[g]
@@ -423,8 +480,17 @@ fn evaluate_sample(
                 "abandoned",
                 "the aspect did not return by its deadline; its worker was given up on",
             )
+        } else if let Some(g) = grouped.and_then(|g| g[a].as_ref()) {
+            // Fresh with its group, even where the cache held this member.
+            cache_hit = cache_hit.map(|_| false);
+            latency_us = g.latency_us;
+            g.evaluation.clone()
         } else if let Some(hit) = hit {
             hit
+        } else if p.scope == Scope::Group {
+            Evaluation::failed(
+                "the aspect judges whole groups, and this sample's group was not evaluated",
+            )
         } else {
             let start = now;
             let cx = Context::starting_at(start, p.timeout);
@@ -476,7 +542,7 @@ fn evaluate_sample(
     }
 }
 
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = panic.downcast_ref::<String>() {

@@ -20,7 +20,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use tokio::runtime::Runtime;
 
-use plaudit_core::{Aspect, BuildError, Context, Cost, Evaluation, Outcome, Sample};
+use plaudit_core::{Aspect, BuildError, Context, Cost, Evaluation, Outcome, Sample, Scope};
 
 use crate::client::{Call, CallError, Client, Reply, StructuredOutput};
 use crate::guard;
@@ -74,8 +74,8 @@ pub(crate) trait Kind: Send + Sync + std::fmt::Debug + 'static {
         None
     }
 
-    /// Whether a sample's evaluation depends on that sample only, so that
-    /// the engine may cache it under the sample's content.
+    /// Whether a sample's evaluation depends on that sample only; if not,
+    /// the judge asks the engine for whole groups ([`Scope::Group`]).
     fn self_contained(&self) -> bool {
         true
     }
@@ -351,16 +351,19 @@ impl<K: Kind> Aspect for Judge<K> {
             .collect()
     }
 
-    /// Expensive, and so cached by the engine — unless an evaluation
-    /// depends on other samples of the batch: the engine's cache key is the
-    /// sample's own content, under which a verdict against one group's
-    /// reference would be served again to the same response in another
-    /// group.
+    /// Expensive, and so cached by the engine.
     fn cost(&self) -> Cost {
+        Cost::Expensive
+    }
+
+    /// Whole groups when an evaluation depends on other samples of the
+    /// batch: the engine then calls [`Aspect::evaluate_batch`] once per
+    /// group and caches under the whole group's content.
+    fn scope(&self) -> Scope {
         if self.kind.self_contained() {
-            Cost::Expensive
+            Scope::Sample
         } else {
-            Cost::Cheap
+            Scope::Group
         }
     }
 

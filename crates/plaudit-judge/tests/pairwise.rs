@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use serde_json::{Value, json};
 
-use plaudit_core::{Cost, Evaluation, Sample, Status};
+use plaudit_core::{Cost, Evaluation, Sample, Scope, Status};
 use support::{Request, Scripted, Stub, cx, judge};
 
 const HAIKU: &str = "Write a haiku about rain.";
@@ -279,12 +279,13 @@ fn a_grouped_sample_judged_alone_fails_and_says_why() {
     assert_eq!(e.outcome.value(), Some(0.0), "{e:?}");
     assert!(stub.requests().is_empty());
 
-    // Verdicts that depend on the group are not for the content-keyed cache.
-    assert_eq!(aspect.cost(), Cost::Cheap);
-    assert_eq!(
-        judge("judge.pairwise", &stub, json!({})).cost(),
-        Cost::Expensive
-    );
+    // Verdicts that depend on the group ask the engine for whole groups;
+    // both modes are cached (a group's verdicts under the whole group).
+    assert_eq!(aspect.scope(), Scope::Group);
+    assert_eq!(aspect.cost(), Cost::Expensive);
+    let against_reference = judge("judge.pairwise", &stub, json!({}));
+    assert_eq!(against_reference.scope(), Scope::Sample);
+    assert_eq!(against_reference.cost(), Cost::Expensive);
 }
 
 // ---- log-probabilities -------------------------------------------------------

@@ -58,12 +58,11 @@
 //! - Two judge calls per comparison (per vote): twice the cost of
 //!   `judge.score`.
 //! - `against = "group"` needs whole groups in one
-//!   [`evaluate_batch`](plaudit_core::Aspect::evaluate_batch) call; a
-//!   grouped sample given to [`evaluate`](plaudit_core::Aspect::evaluate)
-//!   alone fails and says so — which is every grouped sample today when
-//!   the engine runs the aspect, since the engine evaluates one sample at a
-//!   time. Its evaluations depend on the other responses, so the aspect
-//!   asks the engine not to cache them.
+//!   [`evaluate_batch`](plaudit_core::Aspect::evaluate_batch) call: the
+//!   aspect reports [`Scope::Group`](plaudit_core::Scope::Group), and the
+//!   engine calls it once per group of the batch and caches a verdict under
+//!   the whole group's content. A grouped sample given to
+//!   [`evaluate`](plaudit_core::Aspect::evaluate) alone fails and says so.
 //!
 //! ## References
 //!
