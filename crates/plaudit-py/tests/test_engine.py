@@ -190,8 +190,10 @@ def test_releases_the_gil() -> None:
         ticks += 1
         time.sleep(0)
     t.join()
-    # With the GIL held for the whole call this thread could not count.
-    assert ticks > 100
+    # With the GIL held for the whole call this thread could not count past a
+    # tick or two; released, it counts thousands on an idle machine and
+    # dozens on a loaded one. The bound tells the two apart without timing.
+    assert ticks > 10
 
 
 def test_threads_share_one_engine() -> None:
