@@ -534,26 +534,24 @@ impl CodeTests {
         Ok(Ok(out.stdout))
     }
 
-    fn run_calls(
+    /// One run of the call harness beside the candidate's `solution.py`:
+    /// `stdin` names the calls (never expected values). Its limit is the
+    /// test timeout plus `per_call_ms` per call, cut to the deadline.
+    fn run_harness(
         &self,
         sb: &Sandbox,
         code: &str,
-        suite: CallSuite<'_>,
+        stdin: String,
+        calls: usize,
         test_timeout: Duration,
         cx: &Context,
-    ) -> Result<(Vec<TestResult>, Option<String>), Stop> {
-        let CallSuite {
-            entry_point,
-            setup,
-            tests,
-        } = suite;
-        let own =
-            test_timeout + Duration::from_millis(self.config.per_call_ms) * tests.len() as u32;
+    ) -> Result<(RunOutput, super::CallResults), Stop> {
+        let own = test_timeout + Duration::from_millis(self.config.per_call_ms) * calls as u32;
         let wall = self.wall(own, cx)?;
         let job = Job {
             argv: self.python_argv("harness.py"),
             env: plaudit_sandbox::default_env(),
-            stdin: harness_input(entry_point, setup, tests).into_bytes(),
+            stdin: stdin.into_bytes(),
             files: vec![
                 JobFile {
                     name: "harness.py".into(),
@@ -572,7 +570,25 @@ impl CodeTests {
         if out.status == Status::TimedOut && wall < own {
             return Err(Stop::Deadline);
         }
-        let decoded = decode_call_results(&out.stdout, tests.len());
+        let decoded = decode_call_results(&out.stdout, calls);
+        Ok((out, decoded))
+    }
+
+    fn run_calls(
+        &self,
+        sb: &Sandbox,
+        code: &str,
+        suite: CallSuite<'_>,
+        test_timeout: Duration,
+        cx: &Context,
+    ) -> Result<(Vec<TestResult>, Option<String>), Stop> {
+        let CallSuite {
+            entry_point,
+            setup,
+            tests,
+        } = suite;
+        let stdin = harness_input(entry_point, setup, tests);
+        let (out, decoded) = self.run_harness(sb, code, stdin, tests.len(), test_timeout, cx)?;
         let verdicts = verdicts(tests, &decoded);
         let whole_run = decoded
             .tampering
@@ -681,32 +697,8 @@ impl CodeTests {
         if let Some(setup) = suite.setup {
             harness["setup"] = setup.into();
         }
-        let own =
-            test_timeout + Duration::from_millis(self.config.per_call_ms) * calls.len() as u32;
-        let wall = self.wall(own, cx)?;
-        let job = Job {
-            argv: self.python_argv("harness.py"),
-            env: plaudit_sandbox::default_env(),
-            stdin: harness.to_string().into_bytes(),
-            files: vec![
-                JobFile {
-                    name: "harness.py".into(),
-                    contents: python_call_harness().as_bytes().to_vec(),
-                    executable: false,
-                },
-                JobFile {
-                    name: "solution.py".into(),
-                    contents: code.as_bytes().to_vec(),
-                    executable: false,
-                },
-            ],
-            limits: self.limits(wall),
-        };
-        let out = run_job(sb, &job)?;
-        if out.status == Status::TimedOut && wall < own {
-            return Err(Stop::Deadline);
-        }
-        let decoded = decode_call_results(&out.stdout, calls.len());
+        let (out, decoded) =
+            self.run_harness(sb, code, harness.to_string(), calls.len(), test_timeout, cx)?;
         if let Some(why) = decoded
             .tampering
             .clone()
