@@ -357,7 +357,9 @@ fn a_spec_with_an_unknown_kind_stops_before_reading_input() {
         "{err}"
     );
     assert!(
-        err.contains("valid kinds: code.tests, format.json, format.regex, format.tags"),
+        err.contains(
+            "valid kinds: code.tests, embed.similarity, format.json, format.regex, format.tags"
+        ),
         "{err}"
     );
 }

@@ -2,6 +2,7 @@
 //!
 //! | kind | reward |
 //! |---|---|
+//! | `embed.similarity` | the cosine similarity of the response's sentence embedding and the reference's or the prompt's, or the BMAS of their token embeddings, with a local sentence-transformers model (feature `local`) |
 //! | `model.remote` | a served reward model's score: vLLM (`/classify`, `/pooling`), SGLang (`/classify`), text-embeddings-inference (`/predict`, `/rerank`) |
 //!
 //! Add them to a registry with [`register`]; `docs/models.md` has every
@@ -37,8 +38,13 @@
 //!
 //! - `tls` (default): `https://` base URLs, through rustls with the ring
 //!   provider. Without it only `http://` URLs are accepted.
+//! - `local`: in-process models on the CPU (`embed.similarity`), with the
+//!   crate's own encoder on the `gemm` crate's matrix products.
+//!   Without it those kinds are still known, so specs that name them
+//!   parse, but building one is an error that names the feature.
 #![deny(missing_docs)]
 
+mod embed;
 mod input;
 mod remote;
 mod template;
@@ -48,7 +54,7 @@ use plaudit_core::{KindEntry, Registry};
 pub use remote::{ENV_API_KEY, ENV_BASE_URL};
 
 /// Every model kind, sorted by name.
-pub const ENTRIES: &[KindEntry] = &[remote::ENTRY];
+pub const ENTRIES: &[KindEntry] = &[embed::ENTRY, remote::ENTRY];
 
 /// Adds every model kind to a registry.
 pub fn register(registry: &mut Registry) {
@@ -65,7 +71,7 @@ mod tests {
     fn every_kind_registers_once() {
         let mut r = Registry::new();
         register(&mut r);
-        assert_eq!(r.kinds(), ["model.remote"]);
+        assert_eq!(r.kinds(), ["embed.similarity", "model.remote"]);
         assert!(
             r.entries()
                 .iter()

@@ -6,7 +6,11 @@
 use std::path::{Path, PathBuf};
 
 use plaudit_core::spec::{Format, SpecSource};
-use plaudit_core::{BuildContext, Registry};
+use plaudit_core::{BuildContext, BuildError, Registry};
+use serde_json::{Map, Value};
+
+#[cfg(feature = "local")]
+mod minilm;
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -55,6 +59,11 @@ fn every_toml_example_is_a_spec_that_builds() {
             let entry = registry
                 .get(&aspect.kind)
                 .expect("validated kinds are registered");
+            if aspect.kind == "embed.similarity" {
+                check_local(&aspect.params, &bcx, entry.build)
+                    .unwrap_or_else(|e| panic!("docs/models.md:{line}: {e}\n{text}"));
+                continue;
+            }
             if let Err(e) = (entry.build)(&aspect.params, &bcx) {
                 panic!("docs/models.md:{line}: {e}\n{text}");
             }
@@ -71,6 +80,39 @@ fn every_toml_example_is_a_spec_that_builds() {
             "vllm.pooling"
         ]
     );
+}
+
+type Build =
+    fn(&Map<String, Value>, &BuildContext) -> Result<Box<dyn plaudit_core::Aspect>, BuildError>;
+
+/// A local-model example: without the `local` feature, building it must
+/// fail for that reason alone; with it, it must build with the real model
+/// in place of the example's path (when the tests have the model).
+#[cfg(not(feature = "local"))]
+fn check_local(
+    params: &Map<String, Value>,
+    bcx: &BuildContext,
+    build: Build,
+) -> Result<(), String> {
+    match build(params, bcx) {
+        Err(e) if e.to_string().contains("built without the `local` feature") => Ok(()),
+        Err(e) => Err(e.to_string()),
+        Ok(_) => Err("built without the `local` feature".into()),
+    }
+}
+
+#[cfg(feature = "local")]
+fn check_local(
+    params: &Map<String, Value>,
+    bcx: &BuildContext,
+    build: Build,
+) -> Result<(), String> {
+    let Some(dir) = minilm::dir() else {
+        return Ok(());
+    };
+    let mut params = params.clone();
+    params.insert("model".into(), dir.to_string_lossy().into_owned().into());
+    build(&params, bcx).map(drop).map_err(|e| e.to_string())
 }
 
 #[test]

@@ -1,0 +1,541 @@
+//! A BERT encoder on the CPU: the weights of a Hugging Face `BertModel`
+//! checkpoint (`config.json`, `model.safetensors`) and its forward pass.
+//!
+//! The pass packs a batch without padding: the token rows of every
+//! sequence are stacked into one `tokens × hidden` matrix, so the dense
+//! layers (three quarters of the work and more) are one large matrix
+//! product each, and attention runs per sequence over exactly its own
+//! tokens. Nothing is masked because nothing is padded, which is what
+//! transformers computes for the real tokens of a padded batch (its mask
+//! adds the most negative float to padding scores, whose softmax weight is
+//! then exactly zero).
+
+use rayon::prelude::*;
+use safetensors::{Dtype, SafeTensors};
+use serde::Deserialize;
+
+use super::cpu::{View, activate, layer_norm, matmul, softmax_rows};
+use super::ops::Activation;
+
+/// The fields of `config.json` the encoder needs.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Config {
+    #[serde(default)]
+    model_type: Option<String>,
+    vocab_size: usize,
+    hidden_size: usize,
+    num_hidden_layers: usize,
+    num_attention_heads: usize,
+    intermediate_size: usize,
+    #[serde(default = "default_act")]
+    hidden_act: String,
+    #[serde(default = "default_positions")]
+    pub max_position_embeddings: usize,
+    #[serde(default = "default_types")]
+    type_vocab_size: usize,
+    #[serde(default = "default_eps")]
+    layer_norm_eps: f64,
+    #[serde(default)]
+    position_embedding_type: Option<String>,
+}
+
+fn default_act() -> String {
+    "gelu".into()
+}
+fn default_positions() -> usize {
+    512
+}
+fn default_types() -> usize {
+    2
+}
+fn default_eps() -> f64 {
+    1e-12
+}
+
+impl Config {
+    /// Whether this encoder can run it, or what it lacks.
+    fn check(&self) -> Result<Activation, String> {
+        if let Some(t) = &self.model_type
+            && t != "bert"
+        {
+            return Err(format!(
+                "model_type `{t}` is not supported: only BERT encoders (`bert`) are"
+            ));
+        }
+        if let Some(p) = &self.position_embedding_type
+            && p != "absolute"
+        {
+            return Err(format!(
+                "position_embedding_type `{p}` is not supported: only `absolute` is"
+            ));
+        }
+        if self.num_attention_heads == 0
+            || !self.hidden_size.is_multiple_of(self.num_attention_heads)
+        {
+            return Err(format!(
+                "hidden_size {} is not a multiple of num_attention_heads {}",
+                self.hidden_size, self.num_attention_heads
+            ));
+        }
+        match self.hidden_act.as_str() {
+            "gelu" => Ok(Activation::Gelu),
+            "gelu_new" | "gelu_pytorch_tanh" => Ok(Activation::GeluTanh),
+            "relu" => Ok(Activation::Relu),
+            other => Err(format!(
+                "hidden_act `{other}` is not supported (gelu, gelu_new, gelu_pytorch_tanh, relu)"
+            )),
+        }
+    }
+}
+
+/// One encoder layer's weights, each matrix `out × in` as stored.
+#[derive(Debug)]
+struct Layer {
+    /// Query, key and value stacked: `3·hidden × hidden`.
+    qkv: Vec<f32>,
+    qkv_bias: Vec<f32>,
+    attn_out: Vec<f32>,
+    attn_out_bias: Vec<f32>,
+    attn_norm: (Vec<f32>, Vec<f32>),
+    up: Vec<f32>,
+    up_bias: Vec<f32>,
+    down: Vec<f32>,
+    down_bias: Vec<f32>,
+    out_norm: (Vec<f32>, Vec<f32>),
+}
+
+/// Why an encoder could not be built.
+#[derive(Debug)]
+pub(crate) enum BertError {
+    /// `config.json` describes a model this encoder cannot run.
+    Config(String),
+    /// The weights are not the checkpoint `config.json` describes.
+    Weights(String),
+}
+
+/// A loaded encoder.
+#[derive(Debug)]
+pub(crate) struct Bert {
+    pub config: Config,
+    act: Activation,
+    words: Vec<f32>,
+    positions: Vec<f32>,
+    token_type: Vec<f32>,
+    embed_norm: (Vec<f32>, Vec<f32>),
+    layers: Vec<Layer>,
+}
+
+/// Reads the tensors of a checkpoint by name, with or without the `bert.`
+/// prefix that `BertFor*` checkpoints carry.
+struct Weights<'a> {
+    st: SafeTensors<'a>,
+    prefix: &'static str,
+}
+
+impl Weights<'_> {
+    fn get(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>, String> {
+        let full = format!("{}{name}", self.prefix);
+        let t = self
+            .st
+            .tensor(&full)
+            .map_err(|_| format!("tensor `{full}` is missing"))?;
+        if t.shape() != shape {
+            return Err(format!(
+                "tensor `{full}` has shape {:?}, expected {shape:?}",
+                t.shape()
+            ));
+        }
+        to_f32(t.dtype(), t.data()).map_err(|e| format!("tensor `{full}`: {e}"))
+    }
+
+    /// A LayerNorm's scale and shift, named `weight`/`bias` or, in older
+    /// checkpoints, `gamma`/`beta`.
+    fn norm(&self, name: &str, width: usize) -> Result<(Vec<f32>, Vec<f32>), String> {
+        match self.get(&format!("{name}.weight"), &[width]) {
+            Ok(w) => Ok((w, self.get(&format!("{name}.bias"), &[width])?)),
+            Err(e) => match self.get(&format!("{name}.gamma"), &[width]) {
+                Ok(g) => Ok((g, self.get(&format!("{name}.beta"), &[width])?)),
+                Err(_) => Err(e),
+            },
+        }
+    }
+}
+
+/// Little-endian tensor bytes as f32.
+fn to_f32(dtype: Dtype, data: &[u8]) -> Result<Vec<f32>, String> {
+    Ok(match dtype {
+        Dtype::F32 => data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
+        Dtype::BF16 => data
+            .chunks_exact(2)
+            .map(|b| f32::from_bits(u32::from(u16::from_le_bytes([b[0], b[1]])) << 16))
+            .collect(),
+        Dtype::F16 => data
+            .chunks_exact(2)
+            .map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]])))
+            .collect(),
+        other => return Err(format!("dtype {other:?} is not supported (F32, F16, BF16)")),
+    })
+}
+
+/// IEEE half precision to single, exactly (subnormals included).
+fn f16_to_f32(h: u16) -> f32 {
+    let sign = u32::from(h >> 15) << 31;
+    let exp = u32::from((h >> 10) & 0x1f);
+    let man = u32::from(h & 0x3ff);
+    let bits = match (exp, man) {
+        (0, 0) => sign,
+        (0, _) => {
+            // Subnormal: value = man · 2^-24.
+            let v = man as f32 * f32::from_bits(0x3380_0000);
+            return if sign != 0 { -v } else { v };
+        }
+        (0x1f, 0) => sign | 0x7f80_0000,
+        (0x1f, _) => sign | 0x7fc0_0000 | (man << 13),
+        _ => sign | ((exp + 112) << 23) | (man << 13),
+    };
+    f32::from_bits(bits)
+}
+
+impl Bert {
+    /// Builds the encoder of `config` from the bytes of its
+    /// `model.safetensors`; an error says which of the two is wrong.
+    pub fn load(config: Config, weights: &[u8]) -> Result<Self, BertError> {
+        let act = config.check().map_err(BertError::Config)?;
+        let st =
+            SafeTensors::deserialize(weights).map_err(|e| BertError::Weights(e.to_string()))?;
+        let prefix = if st.names().iter().any(|n| n.starts_with("bert.embeddings.")) {
+            "bert."
+        } else {
+            ""
+        };
+        let w = Weights { st, prefix };
+        Self::from_weights(config, act, &w).map_err(BertError::Weights)
+    }
+
+    fn from_weights(config: Config, act: Activation, w: &Weights<'_>) -> Result<Self, String> {
+        let (h, i) = (config.hidden_size, config.intermediate_size);
+        let words = w.get("embeddings.word_embeddings.weight", &[config.vocab_size, h])?;
+        let positions = w.get(
+            "embeddings.position_embeddings.weight",
+            &[config.max_position_embeddings, h],
+        )?;
+        let token_type = w.get(
+            "embeddings.token_type_embeddings.weight",
+            &[config.type_vocab_size, h],
+        )?;
+        let embed_norm = w.norm("embeddings.LayerNorm", h)?;
+        let mut layers = Vec::with_capacity(config.num_hidden_layers);
+        for l in 0..config.num_hidden_layers {
+            let p = format!("encoder.layer.{l}");
+            let mut qkv = Vec::with_capacity(3 * h * h);
+            let mut qkv_bias = Vec::with_capacity(3 * h);
+            for part in ["query", "key", "value"] {
+                qkv.extend(w.get(&format!("{p}.attention.self.{part}.weight"), &[h, h])?);
+                qkv_bias.extend(w.get(&format!("{p}.attention.self.{part}.bias"), &[h])?);
+            }
+            layers.push(Layer {
+                qkv,
+                qkv_bias,
+                attn_out: w.get(&format!("{p}.attention.output.dense.weight"), &[h, h])?,
+                attn_out_bias: w.get(&format!("{p}.attention.output.dense.bias"), &[h])?,
+                attn_norm: w.norm(&format!("{p}.attention.output.LayerNorm"), h)?,
+                up: w.get(&format!("{p}.intermediate.dense.weight"), &[i, h])?,
+                up_bias: w.get(&format!("{p}.intermediate.dense.bias"), &[i])?,
+                down: w.get(&format!("{p}.output.dense.weight"), &[h, i])?,
+                down_bias: w.get(&format!("{p}.output.dense.bias"), &[h])?,
+                out_norm: w.norm(&format!("{p}.output.LayerNorm"), h)?,
+            });
+        }
+        Ok(Bert {
+            config,
+            act,
+            words,
+            positions,
+            token_type,
+            embed_norm,
+            layers,
+        })
+    }
+
+    /// The width of a token embedding.
+    pub fn hidden_size(&self) -> usize {
+        self.config.hidden_size
+    }
+
+    /// The last hidden states of a batch, packed: the rows of sequence `s`
+    /// are `offsets[s]..offsets[s + 1]` of the returned `tokens × hidden`
+    /// matrix. Sequences must be non-empty, no longer than the position
+    /// table, and hold ids inside the vocabulary (the caller's tokenizer
+    /// guarantees all three; an id outside is an error, not a panic).
+    ///
+    /// `threads > 1` splits each matrix product and the attention over the
+    /// current rayon pool; 1 runs everything on the calling thread.
+    pub fn forward(
+        &self,
+        batch: &[&[u32]],
+        threads: usize,
+    ) -> Result<(Vec<f32>, Vec<usize>), String> {
+        let c = &self.config;
+        let h = c.hidden_size;
+        let mut offsets = Vec::with_capacity(batch.len() + 1);
+        offsets.push(0);
+        for seq in batch {
+            if seq.is_empty() || seq.len() > c.max_position_embeddings {
+                return Err(format!(
+                    "a sequence of {} tokens (the model takes 1 to {})",
+                    seq.len(),
+                    c.max_position_embeddings
+                ));
+            }
+            offsets.push(offsets.last().copied().unwrap_or(0) + seq.len());
+        }
+        let tokens = offsets.last().copied().unwrap_or(0);
+
+        // Embeddings: word + position + token type 0, then LayerNorm.
+        let mut x = vec![0f32; tokens * h];
+        for (s, seq) in batch.iter().enumerate() {
+            for (p, &id) in seq.iter().enumerate() {
+                let id = id as usize;
+                if id >= c.vocab_size {
+                    return Err(format!(
+                        "token id {id} is outside the vocabulary ({})",
+                        c.vocab_size
+                    ));
+                }
+                let row = &mut x[(offsets[s] + p) * h..][..h];
+                let word = &self.words[id * h..][..h];
+                let pos = &self.positions[p * h..][..h];
+                let ty = &self.token_type[..h];
+                for (((o, a), b), t) in row.iter_mut().zip(word).zip(pos).zip(ty) {
+                    *o = a + b + t;
+                }
+            }
+        }
+        layer_norm(
+            &mut x,
+            &self.embed_norm.0,
+            &self.embed_norm.1,
+            c.layer_norm_eps,
+        );
+
+        let mut qkv = vec![0f32; tokens * 3 * h];
+        let mut ctx = vec![0f32; tokens * h];
+        let mut inter = vec![0f32; tokens * c.intermediate_size];
+        for layer in &self.layers {
+            self.layer(
+                layer, &mut x, &mut qkv, &mut ctx, &mut inter, &offsets, threads,
+            );
+        }
+        Ok((x, offsets))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn layer(
+        &self,
+        l: &Layer,
+        x: &mut [f32],
+        qkv: &mut [f32],
+        ctx: &mut [f32],
+        inter: &mut [f32],
+        offsets: &[usize],
+        threads: usize,
+    ) {
+        let c = &self.config;
+        let (h, i) = (c.hidden_size, c.intermediate_size);
+        let tokens = x.len() / h;
+
+        // Q, K and V in one product, the biases preloaded into the output.
+        linear(qkv, x, tokens, h, &l.qkv, &l.qkv_bias, threads);
+        attention(qkv, ctx, offsets, h, c.num_attention_heads, threads);
+        // x = LayerNorm(x + ctx·Woᵀ + bo): the residual is the product's
+        // starting value.
+        add_bias(x, &l.attn_out_bias);
+        matmul(
+            x,
+            h,
+            true,
+            View::rows(ctx, tokens, h, h),
+            View::rows(&l.attn_out, h, h, h).t(),
+            1.0,
+            threads,
+        );
+        norm_rows(x, &l.attn_norm, c.layer_norm_eps, threads);
+        // Feed-forward.
+        linear(inter, x, tokens, h, &l.up, &l.up_bias, threads);
+        if threads > 1 {
+            inter
+                .par_chunks_mut(i * 64)
+                .for_each(|chunk| activate(self.act, chunk));
+        } else {
+            activate(self.act, inter);
+        }
+        add_bias(x, &l.down_bias);
+        matmul(
+            x,
+            h,
+            true,
+            View::rows(inter, tokens, i, i),
+            View::rows(&l.down, h, i, i).t(),
+            1.0,
+            threads,
+        );
+        norm_rows(x, &l.out_norm, c.layer_norm_eps, threads);
+    }
+}
+
+/// Adds a bias to every row.
+fn add_bias(x: &mut [f32], bias: &[f32]) {
+    for row in x.chunks_exact_mut(bias.len()) {
+        for (v, b) in row.iter_mut().zip(bias) {
+            *v += b;
+        }
+    }
+}
+
+fn norm_rows(x: &mut [f32], (g, b): &(Vec<f32>, Vec<f32>), eps: f64, threads: usize) {
+    if threads > 1 {
+        x.par_chunks_mut(g.len() * 64)
+            .for_each(|chunk| layer_norm(chunk, g, b, eps));
+    } else {
+        layer_norm(x, g, b, eps);
+    }
+}
+
+/// `out = x·Wᵀ + bias` for `W` stored `out_width × width`.
+fn linear(
+    out: &mut [f32],
+    x: &[f32],
+    tokens: usize,
+    width: usize,
+    w: &[f32],
+    bias: &[f32],
+    threads: usize,
+) {
+    let out_width = bias.len();
+    for row in out.chunks_exact_mut(out_width) {
+        row.copy_from_slice(bias);
+    }
+    matmul(
+        out,
+        out_width,
+        true,
+        View::rows(x, tokens, width, width),
+        View::rows(w, out_width, width, width).t(),
+        1.0,
+        threads,
+    );
+}
+
+/// Multi-head self-attention of each sequence over its own tokens: reads
+/// Q, K and V from the packed `tokens × 3·hidden` matrix and writes the
+/// heads' outputs side by side into `ctx`.
+fn attention(
+    qkv: &[f32],
+    ctx: &mut [f32],
+    offsets: &[usize],
+    h: usize,
+    heads: usize,
+    threads: usize,
+) {
+    // Split ctx into each sequence's rows, so sequences can run apart.
+    let mut parts = Vec::with_capacity(offsets.len().saturating_sub(1));
+    let mut rest = ctx;
+    for w in offsets.windows(2) {
+        let (part, tail) = rest.split_at_mut((w[1] - w[0]) * h);
+        parts.push((w[0], w[1] - w[0], part));
+        rest = tail;
+    }
+    let one = |(start, len, out): (usize, usize, &mut [f32])| {
+        let mut scores = vec![0f32; len * len];
+        sequence_attention(
+            &qkv[start * 3 * h..(start + len) * 3 * h],
+            out,
+            &mut scores,
+            len,
+            h,
+            heads,
+        );
+    };
+    if threads > 1 {
+        parts.into_par_iter().for_each(one);
+    } else {
+        parts.into_iter().for_each(one);
+    }
+}
+
+fn sequence_attention(
+    qkv: &[f32],
+    out: &mut [f32],
+    scores: &mut [f32],
+    len: usize,
+    h: usize,
+    heads: usize,
+) {
+    let d = h / heads;
+    let scale = 1.0 / (d as f32).sqrt();
+    let stride = 3 * h;
+    for head in 0..heads {
+        let q = View::rows(&qkv[head * d..], len, d, stride);
+        let k = View::rows(&qkv[h + head * d..], len, d, stride);
+        let v = View::rows(&qkv[2 * h + head * d..], len, d, stride);
+        matmul(scores, len, false, q, k.t(), scale, 1);
+        softmax_rows(scores, len);
+        matmul(
+            &mut out[head * d..],
+            h,
+            false,
+            View::rows(scores, len, len, len),
+            v,
+            1.0,
+            1,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_precision_converts_exactly() {
+        assert_eq!(f16_to_f32(0x3c00), 1.0);
+        assert_eq!(f16_to_f32(0xc000), -2.0);
+        assert_eq!(f16_to_f32(0x7bff), 65504.0);
+        assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
+        assert_eq!(f16_to_f32(0x8000).to_bits(), (-0.0f32).to_bits());
+        assert!(f16_to_f32(0x7c00).is_infinite());
+        assert!(f16_to_f32(0x7e00).is_nan());
+        assert_eq!(
+            to_f32(Dtype::BF16, &[0x80, 0x3f]).unwrap(),
+            vec![1.0],
+            "bf16 1.0 is 0x3f80"
+        );
+        assert!(to_f32(Dtype::I64, &[0; 8]).unwrap_err().contains("I64"));
+    }
+
+    fn config(json: serde_json::Value) -> Config {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn configs_it_cannot_run_say_why() {
+        let base = serde_json::json!({"vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1,
+            "num_attention_heads": 2, "intermediate_size": 16});
+        assert_eq!(config(base.clone()).check(), Ok(Activation::Gelu));
+        let mut c = base.clone();
+        c["model_type"] = "roberta".into();
+        assert!(config(c).check().unwrap_err().contains("roberta"));
+        let mut c = base.clone();
+        c["num_attention_heads"] = 3.into();
+        assert!(config(c).check().unwrap_err().contains("multiple"));
+        let mut c = base.clone();
+        c["hidden_act"] = "swish".into();
+        assert!(config(c).check().unwrap_err().contains("swish"));
+        let mut c = base;
+        c["position_embedding_type"] = "relative_key".into();
+        assert!(config(c).check().unwrap_err().contains("relative_key"));
+    }
+}

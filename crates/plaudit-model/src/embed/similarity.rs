@@ -1,0 +1,277 @@
+//! The aspect: tokenizes on the caller's thread, hands the ids to the
+//! model's thread and scores the cosine similarity of what comes back.
+
+use std::sync::OnceLock;
+
+use crossbeam_channel::Sender;
+use tokenizers::Tokenizer;
+
+use plaudit_core::{Aspect, Context, Cost, Evaluation, Outcome, Sample};
+
+use super::cpu::{View, matmul};
+use super::model::{Output, SentenceModel};
+use super::worker::{self, Embedding, Job};
+use super::{Against, Measure};
+
+/// `embed.similarity`, built.
+#[derive(Debug)]
+pub(crate) struct Similarity {
+    against: Against,
+    measure: Measure,
+    hidden: usize,
+    tokenizer: Tokenizer,
+    lowercase: bool,
+    /// The model until the first evaluation starts its thread (building a
+    /// spec to check it starts nothing), then the thread's queue.
+    state: std::sync::Mutex<Option<(SentenceModel, usize)>>,
+    queue: OnceLock<Result<Sender<Job>, String>>,
+}
+
+impl Similarity {
+    pub fn new(
+        model: SentenceModel,
+        against: Against,
+        measure: Measure,
+        batch_tokens: usize,
+    ) -> Self {
+        Similarity {
+            against,
+            measure,
+            hidden: model.hidden_size(),
+            tokenizer: model.tokenizer.clone(),
+            lowercase: model.lowercase,
+            state: std::sync::Mutex::new(Some((model, batch_tokens))),
+            queue: OnceLock::new(),
+        }
+    }
+
+    fn queue(&self) -> Result<&Sender<Job>, String> {
+        self.queue
+            .get_or_init(|| {
+                let taken = self.state.lock().map_err(|e| e.to_string())?.take();
+                let (model, budget) = taken.ok_or("the embedding model is gone")?;
+                let output = match self.measure {
+                    Measure::Cosine => Output::Sentence,
+                    Measure::Bmas => Output::Tokens,
+                };
+                worker::spawn(model, budget, output)
+                    .map_err(|e| format!("could not start the embedding model's thread: {e}"))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// The text's token ids, and which of them are content (not special
+    /// tokens such as `[CLS]` and `[SEP]`).
+    fn ids(&self, text: &str) -> Result<(Vec<u32>, Vec<bool>), String> {
+        let lowered;
+        let text = if self.lowercase {
+            lowered = text.to_lowercase();
+            &lowered
+        } else {
+            text
+        };
+        self.tokenizer
+            .encode_fast(text, true)
+            .map(|e| {
+                let content = e
+                    .get_special_tokens_mask()
+                    .iter()
+                    .map(|&m| m == 0)
+                    .collect();
+                (e.get_ids().to_vec(), content)
+            })
+            .map_err(|e| format!("could not tokenize: {e}"))
+    }
+
+    /// The texts the response is compared with, or why there are none.
+    fn others(&self, sample: &Sample) -> Result<Vec<String>, Evaluation> {
+        match self.against {
+            Against::Reference => sample.reference_answers().ok_or_else(|| {
+                Evaluation::not_applicable("the sample has no reference text to compare with")
+            }),
+            Against::Prompt => {
+                let prompt = sample.prompt.text();
+                if prompt.is_empty() {
+                    Err(Evaluation::not_applicable(
+                        "the sample has no prompt to compare with",
+                    ))
+                } else {
+                    Ok(vec![prompt.to_owned()])
+                }
+            }
+        }
+    }
+
+    /// Queues a sample's texts; the receiver gets their embeddings, the
+    /// response's first.
+    fn submit(&self, sample: &Sample) -> Result<Pending, Evaluation> {
+        let others = self.others(sample)?;
+        let mut texts = Vec::with_capacity(1 + others.len());
+        let mut content = Vec::with_capacity(1 + others.len());
+        let (ids, mask) = self
+            .ids(sample.response.text())
+            .map_err(Evaluation::failed)?;
+        texts.push((ids, false));
+        content.push(mask);
+        for other in &others {
+            let (ids, mask) = self.ids(other).map_err(Evaluation::failed)?;
+            texts.push((ids, true));
+            content.push(mask);
+        }
+        let (reply, result) = crossbeam_channel::bounded(1);
+        self.queue()
+            .and_then(|q| {
+                q.send(Job { texts, reply })
+                    .map_err(|_| "the embedding model's thread has stopped".to_owned())
+            })
+            .map_err(Evaluation::failed)?;
+        Ok(Pending { result, content })
+    }
+
+    /// Waits for a sample's embeddings and scores the best similarity of
+    /// the response to the others.
+    fn finish(&self, pending: Result<Pending, Evaluation>, cx: &Context) -> Evaluation {
+        let Pending { result, content } = match pending {
+            Ok(p) => p,
+            Err(e) => return e,
+        };
+        let left = cx
+            .deadline()
+            .saturating_duration_since(std::time::Instant::now());
+        let embeddings = match result.recv_timeout(left) {
+            Ok(Ok(e)) => e,
+            Ok(Err(e)) => return Evaluation::failed(e),
+            Err(_) if cx.expired() => return Evaluation::new(Outcome::timed_out(cx.timeout())),
+            Err(_) => return Evaluation::failed("the embedding model dropped the sample"),
+        };
+        if embeddings.len() != content.len() || embeddings.len() < 2 {
+            return Evaluation::failed(
+                "the embedding model returned the wrong number of embeddings",
+            );
+        }
+        let best = match self.measure {
+            Measure::Cosine => (1..embeddings.len())
+                .map(|i| cosine(&embeddings[0], &embeddings[i]))
+                .fold(f64::NEG_INFINITY, f64::max),
+            Measure::Bmas => {
+                let response = self.content_rows(&embeddings[0], &content[0]);
+                let mut best = f64::NEG_INFINITY;
+                for (e, c) in embeddings.iter().zip(&content).skip(1) {
+                    best = best.max(bmas(&response, &self.content_rows(e, c), self.hidden));
+                }
+                best
+            }
+        };
+        if best.is_finite() {
+            Evaluation::scored(best)
+        } else {
+            Evaluation::failed("the similarity is not a finite number")
+        }
+    }
+
+    /// The L2-normalized token rows of the content tokens.
+    fn content_rows(&self, rows: &[f32], content: &[bool]) -> Vec<f32> {
+        let h = self.hidden;
+        let mut out = Vec::with_capacity(rows.len());
+        for (row, _) in rows.chunks_exact(h).zip(content).filter(|(_, c)| **c) {
+            let start = out.len();
+            out.extend_from_slice(row);
+            super::ops::normalize(&mut out[start..]);
+        }
+        out
+    }
+}
+
+/// A sample's texts in the model's queue, and which of each text's
+/// tokens are content.
+struct Pending {
+    result: crossbeam_channel::Receiver<Result<Vec<Embedding>, String>>,
+    content: Vec<Vec<bool>>,
+}
+
+/// Bidirectional max-average similarity of two sets of unit-length token
+/// rows: the mean over `a`'s rows of each one's best cosine similarity
+/// with a row of `b`, the same from `b` to `a`, and the average of the
+/// two. 0 when either side has no rows (an empty response earns nothing).
+pub(crate) fn bmas(a: &[f32], b: &[f32], h: usize) -> f64 {
+    let (m, n) = (a.len() / h, b.len() / h);
+    if m == 0 || n == 0 {
+        return 0.0;
+    }
+    let mut s = vec![0f32; m * n];
+    matmul(
+        &mut s,
+        n,
+        false,
+        View::rows(a, m, h, h),
+        View::rows(b, n, h, h).t(),
+        1.0,
+        1,
+    );
+    let mut col_max = vec![f32::NEG_INFINITY; n];
+    let mut forward = 0f64;
+    for row in s.chunks_exact(n) {
+        forward += f64::from(row.iter().copied().fold(f32::NEG_INFINITY, f32::max));
+        for (c, &x) in col_max.iter_mut().zip(row) {
+            *c = c.max(x);
+        }
+    }
+    let backward: f64 = col_max.iter().map(|&x| f64::from(x)).sum();
+    0.5 * (forward / m as f64 + backward / n as f64)
+}
+
+/// The cosine similarity of two embeddings, accumulated in f64.
+pub(crate) fn cosine(a: &Embedding, b: &Embedding) -> f64 {
+    let (mut dot, mut na, mut nb) = (0f64, 0f64, 0f64);
+    for (&x, &y) in a.iter().zip(b.iter()) {
+        let (x, y) = (f64::from(x), f64::from(y));
+        dot += x * y;
+        na += x * x;
+        nb += y * y;
+    }
+    dot / (na.sqrt() * nb.sqrt()).max(1e-12)
+}
+
+impl Aspect for Similarity {
+    fn evaluate(&self, sample: &Sample, cx: &Context) -> Evaluation {
+        self.finish(self.submit(sample), cx)
+    }
+
+    /// Queues every sample before waiting, so that they share batches.
+    fn evaluate_batch(&self, samples: &[&Sample], cx: &Context) -> Vec<Evaluation> {
+        let pending: Vec<_> = samples.iter().map(|s| self.submit(s)).collect();
+        pending.into_iter().map(|p| self.finish(p, cx)).collect()
+    }
+
+    fn cost(&self) -> Cost {
+        Cost::Expensive
+    }
+
+    /// Enough samples in flight for the model's thread to form full
+    /// batches; the callers only tokenize and wait.
+    fn concurrency(&self) -> usize {
+        64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bmas;
+
+    #[test]
+    fn bmas_by_hand() {
+        // a = {e1, e2}, b = {e1, (e1 + e3)/√2}: from a, e1 finds 1 and e2
+        // finds 0; from b, e1 finds 1 and the diagonal finds 1/√2.
+        let r = std::f32::consts::FRAC_1_SQRT_2;
+        let a = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0];
+        let b = [1.0, 0.0, 0.0, r, 0.0, r];
+        let want = 0.5 * (0.5 * (1.0 + 0.0) + 0.5 * (1.0 + f64::from(r)));
+        assert!((bmas(&a, &b, 3) - want).abs() < 1e-7);
+        // Symmetric, 1 for identical sets, 0 when a side is empty.
+        assert!((bmas(&b, &a, 3) - want).abs() < 1e-7);
+        assert!((bmas(&a, &a, 3) - 1.0).abs() < 1e-7);
+        assert_eq!(bmas(&[], &a, 3), 0.0);
+        assert_eq!(bmas(&a, &[], 3), 0.0);
+    }
+}

@@ -1,0 +1,233 @@
+//! The thread that owns the model: it takes tokenized texts off a channel,
+//! embeds them in length-sorted batches bounded by a token budget, and
+//! sends each caller its embeddings.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::model::{Output, SentenceModel};
+
+/// One embedding.
+pub(crate) type Embedding = Arc<[f32]>;
+
+/// Texts to embed for one caller.
+#[derive(Debug)]
+pub(crate) struct Job {
+    /// Token ids, and whether the embedding is worth keeping for later
+    /// jobs (references and prompts repeat across a group's responses).
+    pub texts: Vec<(Vec<u32>, bool)>,
+    pub reply: Sender<Result<Vec<Embedding>, String>>,
+}
+
+/// How many floats of embeddings of repeated texts the worker keeps
+/// (64 MiB: 43,690 MiniLM sentence embeddings, or a few hundred long
+/// texts' token rows).
+const CACHE_FLOATS: usize = 16 << 20;
+
+/// Embeddings of texts that repeat (references, prompts), by token ids.
+#[derive(Default)]
+struct Cache {
+    map: HashMap<Vec<u32>, Embedding>,
+    floats: usize,
+}
+
+/// At most this many jobs are taken off the queue for one round.
+const MAX_JOBS_PER_ROUND: usize = 1024;
+
+/// Starts the model's thread and its pool of compute threads (one per
+/// core); they end when every sender is dropped.
+///
+/// The pool is the model's own, not rayon's global one: the engine's
+/// workers wait for embeddings on the global pool's threads, and work
+/// queued behind them there could wait forever.
+pub(crate) fn spawn(
+    model: SentenceModel,
+    batch_tokens: usize,
+    output: Output,
+) -> std::io::Result<Sender<Job>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("plaudit-embed-{i}"))
+        .build()
+        .map_err(std::io::Error::other)?;
+    let (tx, rx) = crossbeam_channel::unbounded();
+    std::thread::Builder::new()
+        .name("plaudit-embed".into())
+        .spawn(move || {
+            let compute = Compute {
+                model: &model,
+                pool: &pool,
+                threads,
+                batch_tokens,
+                output,
+            };
+            run(&compute, &rx);
+        })?;
+    Ok(tx)
+}
+
+/// What a round computes with.
+struct Compute<'a> {
+    model: &'a SentenceModel,
+    pool: &'a rayon::ThreadPool,
+    threads: usize,
+    batch_tokens: usize,
+    output: Output,
+}
+
+fn run(compute: &Compute<'_>, rx: &Receiver<Job>) {
+    let mut cache = Cache::default();
+    let mut jobs = Vec::new();
+    while let Ok(first) = rx.recv() {
+        jobs.push(first);
+        while jobs.len() < MAX_JOBS_PER_ROUND {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        round(compute, &mut cache, &mut jobs);
+    }
+}
+
+/// Embeds every text of `jobs` (each distinct one once) and replies.
+fn round(compute: &Compute<'_>, cache: &mut Cache, jobs: &mut Vec<Job>) {
+    // The distinct texts not in the cache, and for each job's text the
+    // index of its embedding among `fresh` or its cached embedding.
+    let mut index: HashMap<&[u32], usize> = HashMap::new();
+    let mut fresh: Vec<&[u32]> = Vec::new();
+    for job in jobs.iter() {
+        for (ids, _) in &job.texts {
+            if !cache.map.contains_key(ids) && !index.contains_key(ids.as_slice()) {
+                index.insert(ids, fresh.len());
+                fresh.push(ids);
+            }
+        }
+    }
+    let embedded = embed_all(compute, &fresh);
+    let result: Result<Vec<Embedding>, String> =
+        embedded.map(|v| v.into_iter().map(Embedding::from).collect());
+    for job in jobs.iter() {
+        let reply = match &result {
+            Ok(embeddings) => Ok(job
+                .texts
+                .iter()
+                .map(|(ids, _)| match index.get(ids.as_slice()) {
+                    Some(&i) => Arc::clone(&embeddings[i]),
+                    None => Arc::clone(&cache.map[ids]),
+                })
+                .collect()),
+            Err(e) => Err(e.clone()),
+        };
+        // A caller that gave up (its deadline passed) has dropped its end.
+        let _ = job.reply.send(reply);
+    }
+    if let Ok(embeddings) = &result {
+        for job in jobs.iter() {
+            for (ids, keep) in &job.texts {
+                if *keep
+                    && let Some(&i) = index.get(ids.as_slice())
+                    && !cache.map.contains_key(ids)
+                {
+                    let len = embeddings[i].len();
+                    if cache.floats + len > CACHE_FLOATS {
+                        // Start over: the texts that repeat now are the
+                        // ones worth keeping.
+                        cache.map.clear();
+                        cache.floats = 0;
+                    }
+                    if len > CACHE_FLOATS {
+                        continue;
+                    }
+                    cache.floats += len;
+                    cache.map.insert(ids.clone(), Arc::clone(&embeddings[i]));
+                }
+            }
+        }
+    }
+    drop(index);
+    jobs.clear();
+}
+
+/// The embeddings of `texts`, in order. Sorted by length, they form
+/// batches of at most `batch_tokens` tokens; several batches run side by
+/// side, one per compute thread, and a lone batch spreads over all of them.
+fn embed_all(compute: &Compute<'_>, texts: &[&[u32]]) -> Result<Vec<Vec<f32>>, String> {
+    use rayon::prelude::*;
+
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    order.sort_by_key(|&i| texts[i].len());
+    let mut batches: Vec<&[usize]> = Vec::new();
+    let mut start = 0;
+    while start < order.len() {
+        let end = batch_end(
+            |k| texts[order[k]].len(),
+            start,
+            order.len(),
+            compute.batch_tokens,
+        );
+        batches.push(&order[start..end]);
+        start = end;
+    }
+    let one = |batch: &&[usize], threads: usize| {
+        let ids: Vec<&[u32]> = batch.iter().map(|&i| texts[i]).collect();
+        compute
+            .model
+            .embed(&ids, threads, compute.output)
+            .map_err(|e| format!("the embedding model failed: {e}"))
+    };
+    let results: Vec<Result<Vec<Vec<f32>>, String>> = compute.pool.install(|| {
+        if batches.len() > 1 {
+            batches.par_iter().map(|b| one(b, 1)).collect()
+        } else {
+            batches.iter().map(|b| one(b, compute.threads)).collect()
+        }
+    });
+    let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
+    for (batch, embeddings) in batches.iter().zip(results) {
+        for (&i, e) in batch.iter().zip(embeddings?) {
+            out[i] = e;
+        }
+    }
+    Ok(out)
+}
+
+/// Where the batch that starts at `start` ends: texts are sorted by
+/// ascending length and packed without padding, so a batch holds texts
+/// while their total length stays within the budget, and at least one
+/// text, however long.
+fn batch_end(len: impl Fn(usize) -> usize, start: usize, n: usize, budget: usize) -> usize {
+    let mut end = start + 1;
+    let mut total = len(start);
+    while end < n && total + len(end) <= budget {
+        total += len(end);
+        end += 1;
+    }
+    end
+}
+#[cfg(test)]
+mod tests {
+    use super::batch_end;
+
+    #[test]
+    fn batches_respect_the_budget() {
+        let lens: Vec<usize> = vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 40];
+        let mut batches = Vec::new();
+        let mut start = 0;
+        while start < lens.len() {
+            let end = batch_end(|k| lens[k], start, lens.len(), 12);
+            batches.push(lens[start..end].to_vec());
+            start = end;
+        }
+        assert_eq!(batches[0], [1, 2, 3, 4]);
+        assert_eq!(batches[1], [5, 6]);
+        assert_eq!(batches.last().unwrap(), &[40]);
+        for b in &batches {
+            assert!(b.len() == 1 || b.iter().sum::<usize>() <= 12, "{b:?}");
+        }
+        assert_eq!(batches.concat(), lens);
+    }
+}
