@@ -335,3 +335,46 @@ fn hh_rlhf_gzip_and_judgebench_fixtures() {
         assert!(o.status.success(), "{format}: {}", stderr(&o));
     }
 }
+
+/// `plaudit eval` with a reward model computed in-process (`model.local`,
+/// built with the `local` feature): LLMBar Natural scored by the tiny Llama
+/// classifier of plaudit-model's tests through its chat template, every
+/// item evaluated, and a second run with the same cache reporting the same.
+/// Without the feature the spec is refused, saying so, and the test says
+/// it skipped.
+#[test]
+fn a_reward_model_aspect_evaluates_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache.sqlite");
+    let json = dir.path().join("r.json");
+    let run = || {
+        plaudit(&[
+            "--format",
+            "llmbar",
+            "../shared/data/preference/llmbar/natural.json",
+            "--spec",
+            "examples/reward-model/tiny-local-rm.toml",
+            "--cache",
+            cache.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+            "-q",
+        ])
+    };
+    let first = run();
+    if stderr(&first).contains("built without the `local` feature") {
+        eprintln!("skipped: plaudit was built without plaudit-model's `local` feature");
+        return;
+    }
+    assert!(first.status.success(), "{}", stderr(&first));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["coverage"]["items"], 100);
+    assert_eq!(
+        report["coverage"]["evaluated"], 100,
+        "{}",
+        report["coverage"]
+    );
+    let second = run();
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert_eq!(stdout(&first), stdout(&second));
+}

@@ -47,7 +47,8 @@ fn check(file: &str, min_blocks: usize) {
     );
     let mut failures = Vec::new();
     for (line, body) in blocks {
-        let local = body.contains("kind = \"embed.similarity\"");
+        let local =
+            body.contains("kind = \"embed.similarity\"") || body.contains("kind = \"model.local\"");
         let mut source = SpecSource::from_text(format!("{file}:{line}"), body, Format::Toml);
         source.base_dir = root();
         if let Err(e) = Engine::builder().threads(1).build(&source) {

@@ -3,6 +3,7 @@
 //! | kind | reward |
 //! |---|---|
 //! | `embed.similarity` | the cosine similarity of the response's sentence embedding and the reference's or the prompt's, or the BMAS of their token embeddings, with a local sentence-transformers model (feature `local`) |
+//! | `model.local` | a reward model's score computed in-process on the CPU: BERT, Llama, Mistral, Qwen2 and Qwen3 sequence classifiers read from a local checkpoint, as transformers computes them (feature `local`) |
 //! | `model.remote` | a served reward model's score: vLLM (`/classify`, `/pooling`), SGLang (`/classify`), text-embeddings-inference (`/predict`, `/rerank`) |
 //!
 //! Add them to a registry with [`register`]; `docs/models.md` has every
@@ -38,7 +39,8 @@
 //!
 //! - `tls` (default): `https://` base URLs, through rustls with the ring
 //!   provider. Without it only `http://` URLs are accepted.
-//! - `local`: in-process models on the CPU (`embed.similarity`), with the
+//! - `local`: in-process models on the CPU (`embed.similarity`,
+//!   `model.local`), with the
 //!   crate's own encoder on the `gemm` crate's matrix products.
 //!   Without it those kinds are still known, so specs that name them
 //!   parse, but building one is an error that names the feature.
@@ -46,15 +48,40 @@
 
 mod embed;
 mod input;
+#[cfg(feature = "local")]
+mod local;
+#[cfg(feature = "local")]
+mod nn;
 mod remote;
 mod template;
+#[cfg(feature = "local")]
+mod worker;
 
 use plaudit_core::{KindEntry, Registry};
 
 pub use remote::{ENV_API_KEY, ENV_BASE_URL};
 
 /// Every model kind, sorted by name.
-pub const ENTRIES: &[KindEntry] = &[embed::ENTRY, remote::ENTRY];
+pub const ENTRIES: &[KindEntry] = &[embed::ENTRY, local::ENTRY, remote::ENTRY];
+
+/// `model.local` in a build without the `local` feature: known, so that
+/// specs naming it parse, and an error that names the feature when built.
+#[cfg(not(feature = "local"))]
+mod local {
+    use plaudit_core::{Aspect, BuildContext, BuildError, KindEntry};
+    use serde_json::{Map, Value};
+
+    pub(crate) const ENTRY: KindEntry = KindEntry {
+        kind: "model.local",
+        summary: "a reward model's score computed in-process (BERT, Llama, Mistral, Qwen2/3 classifiers)",
+        version: 1,
+        build,
+    };
+
+    fn build(_: &Map<String, Value>, _: &BuildContext) -> Result<Box<dyn Aspect>, BuildError> {
+        Err(BuildError::param("kind", crate::embed::NO_LOCAL))
+    }
+}
 
 /// Adds every model kind to a registry.
 pub fn register(registry: &mut Registry) {
@@ -71,7 +98,10 @@ mod tests {
     fn every_kind_registers_once() {
         let mut r = Registry::new();
         register(&mut r);
-        assert_eq!(r.kinds(), ["embed.similarity", "model.remote"]);
+        assert_eq!(
+            r.kinds(),
+            ["embed.similarity", "model.local", "model.remote"]
+        );
         assert!(
             r.entries()
                 .iter()

@@ -59,8 +59,8 @@ fn every_toml_example_is_a_spec_that_builds() {
             let entry = registry
                 .get(&aspect.kind)
                 .expect("validated kinds are registered");
-            if aspect.kind == "embed.similarity" {
-                check_local(&aspect.params, &bcx, entry.build)
+            if aspect.kind == "embed.similarity" || aspect.kind == "model.local" {
+                check_local(&aspect.kind, &aspect.params, &bcx, entry.build)
                     .unwrap_or_else(|e| panic!("docs/models.md:{line}: {e}\n{text}"));
                 continue;
             }
@@ -90,6 +90,7 @@ type Build =
 /// in place of the example's path (when the tests have the model).
 #[cfg(not(feature = "local"))]
 fn check_local(
+    _kind: &str,
     params: &Map<String, Value>,
     bcx: &BuildContext,
     build: Build,
@@ -101,14 +102,30 @@ fn check_local(
     }
 }
 
+///
+/// `model.local` examples run on the tests' tiny checkpoints: the Llama one
+/// (one output, a chat template) for an example that picks no output, the
+/// Qwen2 one (five outputs) for one that does.
 #[cfg(feature = "local")]
 fn check_local(
+    kind: &str,
     params: &Map<String, Value>,
     bcx: &BuildContext,
     build: Build,
 ) -> Result<(), String> {
-    let Some(dir) = minilm::dir() else {
-        return Ok(());
+    let dir = if kind == "model.local" {
+        let picks = ["index", "label", "heads"]
+            .iter()
+            .any(|k| params.contains_key(*k));
+        let tiny = if picks { "qwen2" } else { "llama" };
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/local")
+            .join(tiny)
+    } else {
+        let Some(dir) = minilm::dir() else {
+            return Ok(());
+        };
+        dir
     };
     let mut params = params.clone();
     params.insert("model".into(), dir.to_string_lossy().into_owned().into());

@@ -2,7 +2,7 @@
 //! sentence embedding and the reference's (or the prompt's, for a
 //! relevance reward), or Mixed-R1's BMAS over their token embeddings, with
 //! a local sentence-transformers model run on the CPU by the crate's own
-//! BERT encoder (`bert`).
+//! BERT encoder (`crate::nn::bert`).
 //!
 //! The model is a directory in Hugging Face format: `config.json` (a BERT
 //! encoder), `model.safetensors`, `tokenizer.json`, and, when present,
@@ -24,17 +24,9 @@
 //! use it parse), and building it says which feature is missing.
 
 #[cfg(feature = "local")]
-mod bert;
-#[cfg(feature = "local")]
-mod cpu;
-#[cfg(feature = "local")]
 mod model;
 #[cfg(feature = "local")]
-mod ops;
-#[cfg(feature = "local")]
 mod similarity;
-#[cfg(feature = "local")]
-mod worker;
 
 use std::path::PathBuf;
 

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use tokenizers::{Tokenizer, TruncationParams};
 
-use super::bert::{Bert, BertError, Config};
+use crate::nn::bert::{Bert, BertError, Config};
+use crate::worker::Forward;
 
 /// Why a model directory could not be loaded; each names the file.
 #[derive(Debug, thiserror::Error)]
@@ -215,11 +216,24 @@ impl SentenceModel {
                 }
             };
             if self.normalize {
-                super::ops::normalize(&mut v);
+                crate::nn::ops::normalize(&mut v);
             }
             out.push(v);
         }
         Ok(out)
+    }
+}
+
+/// The model as its worker runs it, with what it returns.
+#[derive(Debug)]
+pub(crate) struct Embedder {
+    pub model: SentenceModel,
+    pub output: Output,
+}
+
+impl Forward for Embedder {
+    fn forward(&self, batch: &[&[u32]], threads: usize) -> Result<Vec<Vec<f32>>, String> {
+        self.model.embed(batch, threads, self.output)
     }
 }
 

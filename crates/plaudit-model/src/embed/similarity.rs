@@ -6,12 +6,12 @@ use std::sync::OnceLock;
 use crossbeam_channel::Sender;
 use tokenizers::Tokenizer;
 
-use plaudit_core::{Aspect, Context, Cost, Evaluation, Outcome, Sample};
+use plaudit_core::{Context, Evaluation, Sample};
 
-use super::cpu::{View, matmul};
-use super::model::{Output, SentenceModel};
-use super::worker::{self, Embedding, Job};
+use super::model::{Embedder, Output, SentenceModel};
 use super::{Against, Measure};
+use crate::nn::cpu::{View, matmul};
+use crate::worker::{self, Embedding, Job};
 
 /// `embed.similarity`, built.
 #[derive(Debug)]
@@ -54,7 +54,7 @@ impl Similarity {
                     Measure::Cosine => Output::Sentence,
                     Measure::Bmas => Output::Tokens,
                 };
-                worker::spawn(model, budget, output)
+                worker::spawn(Embedder { model, output }, budget, "embed")
                     .map_err(|e| format!("could not start the embedding model's thread: {e}"))
             })
             .as_ref()
@@ -132,19 +132,11 @@ impl Similarity {
     /// Waits for a sample's embeddings and scores the best similarity of
     /// the response to the others.
     fn finish(&self, pending: Result<Pending, Evaluation>, cx: &Context) -> Evaluation {
-        let Pending { result, content } = match pending {
-            Ok(p) => p,
-            Err(e) => return e,
-        };
-        let left = cx
-            .deadline()
-            .saturating_duration_since(std::time::Instant::now());
-        let embeddings = match result.recv_timeout(left) {
-            Ok(Ok(e)) => e,
-            Ok(Err(e)) => return Evaluation::failed(e),
-            Err(_) if cx.expired() => return Evaluation::new(Outcome::timed_out(cx.timeout())),
-            Err(_) => return Evaluation::failed("the embedding model dropped the sample"),
-        };
+        let (embeddings, content) =
+            match pending.and_then(|p| Ok((worker::wait(&p.result, cx)?, p.content))) {
+                Ok(e) => e,
+                Err(e) => return e,
+            };
         if embeddings.len() != content.len() || embeddings.len() < 2 {
             return Evaluation::failed(
                 "the embedding model returned the wrong number of embeddings",
@@ -177,7 +169,7 @@ impl Similarity {
         for (row, _) in rows.chunks_exact(h).zip(content).filter(|(_, c)| **c) {
             let start = out.len();
             out.extend_from_slice(row);
-            super::ops::normalize(&mut out[start..]);
+            crate::nn::ops::normalize(&mut out[start..]);
         }
         out
     }
@@ -186,7 +178,7 @@ impl Similarity {
 /// A sample's texts in the model's queue, and which of each text's
 /// tokens are content.
 struct Pending {
-    result: crossbeam_channel::Receiver<Result<Vec<Embedding>, String>>,
+    result: worker::Reply,
     content: Vec<Vec<bool>>,
 }
 
@@ -233,27 +225,7 @@ pub(crate) fn cosine(a: &Embedding, b: &Embedding) -> f64 {
     dot / (na.sqrt() * nb.sqrt()).max(1e-12)
 }
 
-impl Aspect for Similarity {
-    fn evaluate(&self, sample: &Sample, cx: &Context) -> Evaluation {
-        self.finish(self.submit(sample), cx)
-    }
-
-    /// Queues every sample before waiting, so that they share batches.
-    fn evaluate_batch(&self, samples: &[&Sample], cx: &Context) -> Vec<Evaluation> {
-        let pending: Vec<_> = samples.iter().map(|s| self.submit(s)).collect();
-        pending.into_iter().map(|p| self.finish(p, cx)).collect()
-    }
-
-    fn cost(&self) -> Cost {
-        Cost::Expensive
-    }
-
-    /// Enough samples in flight for the model's thread to form full
-    /// batches; the callers only tokenize and wait.
-    fn concurrency(&self) -> usize {
-        64
-    }
-}
+worker::queued_aspect!(Similarity);
 
 #[cfg(test)]
 mod tests {

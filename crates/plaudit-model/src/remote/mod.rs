@@ -12,9 +12,9 @@
 
 mod batcher;
 mod client;
-mod output;
+pub(crate) mod output;
 mod params;
-mod protocol;
+pub(crate) mod protocol;
 
 use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};

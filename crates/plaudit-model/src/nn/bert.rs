@@ -11,11 +11,11 @@
 //! then exactly zero).
 
 use rayon::prelude::*;
-use safetensors::{Dtype, SafeTensors};
 use serde::Deserialize;
 
 use super::cpu::{View, activate, layer_norm, matmul, softmax_rows};
 use super::ops::Activation;
+use super::weights::Weights;
 
 /// The fields of `config.json` the encoder needs.
 #[derive(Debug, Clone, Deserialize)]
@@ -53,8 +53,13 @@ fn default_eps() -> f64 {
 }
 
 impl Config {
+    /// The width of a token embedding.
+    pub fn hidden_size(&self) -> usize {
+        self.hidden_size
+    }
+
     /// Whether this encoder can run it, or what it lacks.
-    fn check(&self) -> Result<Activation, String> {
+    pub(crate) fn check(&self) -> Result<Activation, String> {
         if let Some(t) = &self.model_type
             && t != "bert"
         {
@@ -125,97 +130,22 @@ pub(crate) struct Bert {
     layers: Vec<Layer>,
 }
 
-/// Reads the tensors of a checkpoint by name, with or without the `bert.`
-/// prefix that `BertFor*` checkpoints carry.
-struct Weights<'a> {
-    st: SafeTensors<'a>,
-    prefix: &'static str,
-}
-
-impl Weights<'_> {
-    fn get(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>, String> {
-        let full = format!("{}{name}", self.prefix);
-        let t = self
-            .st
-            .tensor(&full)
-            .map_err(|_| format!("tensor `{full}` is missing"))?;
-        if t.shape() != shape {
-            return Err(format!(
-                "tensor `{full}` has shape {:?}, expected {shape:?}",
-                t.shape()
-            ));
-        }
-        to_f32(t.dtype(), t.data()).map_err(|e| format!("tensor `{full}`: {e}"))
-    }
-
-    /// A LayerNorm's scale and shift, named `weight`/`bias` or, in older
-    /// checkpoints, `gamma`/`beta`.
-    fn norm(&self, name: &str, width: usize) -> Result<(Vec<f32>, Vec<f32>), String> {
-        match self.get(&format!("{name}.weight"), &[width]) {
-            Ok(w) => Ok((w, self.get(&format!("{name}.bias"), &[width])?)),
-            Err(e) => match self.get(&format!("{name}.gamma"), &[width]) {
-                Ok(g) => Ok((g, self.get(&format!("{name}.beta"), &[width])?)),
-                Err(_) => Err(e),
-            },
-        }
-    }
-}
-
-/// Little-endian tensor bytes as f32.
-fn to_f32(dtype: Dtype, data: &[u8]) -> Result<Vec<f32>, String> {
-    Ok(match dtype {
-        Dtype::F32 => data
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect(),
-        Dtype::BF16 => data
-            .chunks_exact(2)
-            .map(|b| f32::from_bits(u32::from(u16::from_le_bytes([b[0], b[1]])) << 16))
-            .collect(),
-        Dtype::F16 => data
-            .chunks_exact(2)
-            .map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]])))
-            .collect(),
-        other => return Err(format!("dtype {other:?} is not supported (F32, F16, BF16)")),
-    })
-}
-
-/// IEEE half precision to single, exactly (subnormals included).
-fn f16_to_f32(h: u16) -> f32 {
-    let sign = u32::from(h >> 15) << 31;
-    let exp = u32::from((h >> 10) & 0x1f);
-    let man = u32::from(h & 0x3ff);
-    let bits = match (exp, man) {
-        (0, 0) => sign,
-        (0, _) => {
-            // Subnormal: value = man · 2^-24.
-            let v = man as f32 * f32::from_bits(0x3380_0000);
-            return if sign != 0 { -v } else { v };
-        }
-        (0x1f, 0) => sign | 0x7f80_0000,
-        (0x1f, _) => sign | 0x7fc0_0000 | (man << 13),
-        _ => sign | ((exp + 112) << 23) | (man << 13),
-    };
-    f32::from_bits(bits)
-}
-
 impl Bert {
     /// Builds the encoder of `config` from the bytes of its
     /// `model.safetensors`; an error says which of the two is wrong.
     pub fn load(config: Config, weights: &[u8]) -> Result<Self, BertError> {
         let act = config.check().map_err(BertError::Config)?;
-        let st =
-            SafeTensors::deserialize(weights).map_err(|e| BertError::Weights(e.to_string()))?;
-        let prefix = if st.names().iter().any(|n| n.starts_with("bert.embeddings.")) {
-            "bert."
-        } else {
-            ""
-        };
-        let w = Weights { st, prefix };
+        let w = Weights::new(weights, "bert.embeddings.").map_err(BertError::Weights)?;
         Self::from_weights(config, act, &w).map_err(BertError::Weights)
     }
 
-    fn from_weights(config: Config, act: Activation, w: &Weights<'_>) -> Result<Self, String> {
+    /// The encoder from a checkpoint's tensors (a classifier's checkpoint
+    /// holds more, which are not read here).
+    pub(crate) fn from_weights(
+        config: Config,
+        act: Activation,
+        w: &Weights<'_>,
+    ) -> Result<Self, String> {
         let (h, i) = (config.hidden_size, config.intermediate_size);
         let words = w.get("embeddings.word_embeddings.weight", &[config.vocab_size, h])?;
         let positions = w.get(
@@ -280,18 +210,7 @@ impl Bert {
     ) -> Result<(Vec<f32>, Vec<usize>), String> {
         let c = &self.config;
         let h = c.hidden_size;
-        let mut offsets = Vec::with_capacity(batch.len() + 1);
-        offsets.push(0);
-        for seq in batch {
-            if seq.is_empty() || seq.len() > c.max_position_embeddings {
-                return Err(format!(
-                    "a sequence of {} tokens (the model takes 1 to {})",
-                    seq.len(),
-                    c.max_position_embeddings
-                ));
-            }
-            offsets.push(offsets.last().copied().unwrap_or(0) + seq.len());
-        }
+        let offsets = super::pack(batch, c.max_position_embeddings)?;
         let tokens = offsets.last().copied().unwrap_or(0);
 
         // Embeddings: word + position + token type 0, then LayerNorm.
@@ -440,14 +359,7 @@ fn attention(
     heads: usize,
     threads: usize,
 ) {
-    // Split ctx into each sequence's rows, so sequences can run apart.
-    let mut parts = Vec::with_capacity(offsets.len().saturating_sub(1));
-    let mut rest = ctx;
-    for w in offsets.windows(2) {
-        let (part, tail) = rest.split_at_mut((w[1] - w[0]) * h);
-        parts.push((w[0], w[1] - w[0], part));
-        rest = tail;
-    }
+    let parts = super::split_rows(ctx, offsets, h);
     let one = |(start, len, out): (usize, usize, &mut [f32])| {
         let mut scores = vec![0f32; len * len];
         sequence_attention(
@@ -498,23 +410,6 @@ fn sequence_attention(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn half_precision_converts_exactly() {
-        assert_eq!(f16_to_f32(0x3c00), 1.0);
-        assert_eq!(f16_to_f32(0xc000), -2.0);
-        assert_eq!(f16_to_f32(0x7bff), 65504.0);
-        assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
-        assert_eq!(f16_to_f32(0x8000).to_bits(), (-0.0f32).to_bits());
-        assert!(f16_to_f32(0x7c00).is_infinite());
-        assert!(f16_to_f32(0x7e00).is_nan());
-        assert_eq!(
-            to_f32(Dtype::BF16, &[0x80, 0x3f]).unwrap(),
-            vec![1.0],
-            "bf16 1.0 is 0x3f80"
-        );
-        assert!(to_f32(Dtype::I64, &[0; 8]).unwrap_err().contains("I64"));
-    }
 
     fn config(json: serde_json::Value) -> Config {
         serde_json::from_value(json).unwrap()

@@ -76,6 +76,20 @@ multiversion! {
 }
 
 multiversion! {
+    /// RMSNorm of each row, in place.
+    fn rms_norm(xs: &mut [f32], weight: &[f32], eps: f64) {
+        ops::rms_norm(xs, weight, eps)
+    }
+}
+
+multiversion! {
+    /// SwiGLU of rows of `[gate | up]` into `out`.
+    fn swiglu(gate_up: &[f32], out: &mut [f32], width: usize) {
+        ops::swiglu(gate_up, out, width)
+    }
+}
+
+multiversion! {
     /// The activation, in place.
     fn activate(act: Activation, xs: &mut [f32]) {
         act.apply(xs)

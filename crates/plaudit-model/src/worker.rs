@@ -1,29 +1,89 @@
-//! The thread that owns the model: it takes tokenized texts off a channel,
-//! embeds them in length-sorted batches bounded by a token budget, and
-//! sends each caller its embeddings.
+//! The thread that owns an in-process model: it takes tokenized texts off
+//! a channel, runs each distinct one once in length-sorted batches bounded
+//! by a token budget, and sends each caller its outputs.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use super::model::{Output, SentenceModel};
+use plaudit_core::{Context, Evaluation, Outcome};
 
-/// One embedding.
+/// One text's output: an embedding, token rows, or a classifier's logits.
 pub(crate) type Embedding = Arc<[f32]>;
 
-/// Texts to embed for one caller.
+/// A model the worker runs: token id sequences in, one vector each out,
+/// in order. `threads > 1` may spread the work over the current rayon pool.
+pub(crate) trait Forward: Send + Sync + 'static {
+    fn forward(&self, batch: &[&[u32]], threads: usize) -> Result<Vec<Vec<f32>>, String>;
+}
+
+/// A caller's end of a job: the outputs of its texts, in order.
+pub(crate) type Reply = Receiver<Result<Vec<Embedding>, String>>;
+
+/// Waits for a job's outputs until the aspect's deadline; what went wrong
+/// is the evaluation to report.
+pub(crate) fn wait(reply: &Reply, cx: &Context) -> Result<Vec<Embedding>, Evaluation> {
+    let left = cx
+        .deadline()
+        .saturating_duration_since(std::time::Instant::now());
+    match reply.recv_timeout(left) {
+        Ok(Ok(outputs)) => Ok(outputs),
+        Ok(Err(e)) => Err(Evaluation::failed(e)),
+        Err(_) if cx.expired() => Err(Evaluation::new(Outcome::timed_out(cx.timeout()))),
+        Err(_) => Err(Evaluation::failed("the model's thread dropped the sample")),
+    }
+}
+
+/// Implements `Aspect` for a type whose `submit(&Sample)` queues a sample
+/// (or says why it cannot) and whose `finish(pending, cx)` waits for and
+/// scores it: a batch queues every sample before waiting for any, so that
+/// they share the model's batches; the aspect is expensive (cached), and
+/// enough samples are in flight for the model's thread to form full
+/// batches, the callers only tokenizing and waiting.
+macro_rules! queued_aspect {
+    ($ty:ty) => {
+        impl plaudit_core::Aspect for $ty {
+            fn evaluate(
+                &self,
+                sample: &plaudit_core::Sample,
+                cx: &plaudit_core::Context,
+            ) -> plaudit_core::Evaluation {
+                self.finish(self.submit(sample), cx)
+            }
+
+            fn evaluate_batch(
+                &self,
+                samples: &[&plaudit_core::Sample],
+                cx: &plaudit_core::Context,
+            ) -> Vec<plaudit_core::Evaluation> {
+                let pending: Vec<_> = samples.iter().map(|s| self.submit(s)).collect();
+                pending.into_iter().map(|p| self.finish(p, cx)).collect()
+            }
+
+            fn cost(&self) -> plaudit_core::Cost {
+                plaudit_core::Cost::Expensive
+            }
+
+            fn concurrency(&self) -> usize {
+                64
+            }
+        }
+    };
+}
+pub(crate) use queued_aspect;
+
+/// Texts to run for one caller.
 #[derive(Debug)]
 pub(crate) struct Job {
-    /// Token ids, and whether the embedding is worth keeping for later
-    /// jobs (references and prompts repeat across a group's responses).
+    /// Token ids, and whether the output is worth keeping for later jobs
+    /// (references and prompts repeat across a group's responses).
     pub texts: Vec<(Vec<u32>, bool)>,
     pub reply: Sender<Result<Vec<Embedding>, String>>,
 }
 
-/// How many floats of embeddings of repeated texts the worker keeps
-/// (64 MiB: 43,690 MiniLM sentence embeddings, or a few hundred long
-/// texts' token rows).
+/// How many 4-byte values (outputs and the token ids that key them) the
+/// worker keeps for texts that repeat: 64 MiB.
 const CACHE_FLOATS: usize = 16 << 20;
 
 /// Embeddings of texts that repeat (references, prompts), by token ids.
@@ -42,27 +102,27 @@ const MAX_JOBS_PER_ROUND: usize = 1024;
 /// The pool is the model's own, not rayon's global one: the engine's
 /// workers wait for embeddings on the global pool's threads, and work
 /// queued behind them there could wait forever.
+/// `name` names the threads (`plaudit-<name>`, `plaudit-<name>-<i>`).
 pub(crate) fn spawn(
-    model: SentenceModel,
+    model: impl Forward,
     batch_tokens: usize,
-    output: Output,
+    name: &'static str,
 ) -> std::io::Result<Sender<Job>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
-        .thread_name(|i| format!("plaudit-embed-{i}"))
+        .thread_name(move |i| format!("plaudit-{name}-{i}"))
         .build()
         .map_err(std::io::Error::other)?;
     let (tx, rx) = crossbeam_channel::unbounded();
     std::thread::Builder::new()
-        .name("plaudit-embed".into())
+        .name(format!("plaudit-{name}"))
         .spawn(move || {
             let compute = Compute {
                 model: &model,
                 pool: &pool,
                 threads,
                 batch_tokens,
-                output,
             };
             run(&compute, &rx);
         })?;
@@ -71,11 +131,10 @@ pub(crate) fn spawn(
 
 /// What a round computes with.
 struct Compute<'a> {
-    model: &'a SentenceModel,
+    model: &'a dyn Forward,
     pool: &'a rayon::ThreadPool,
     threads: usize,
     batch_tokens: usize,
-    output: Output,
 }
 
 fn run(compute: &Compute<'_>, rx: &Receiver<Job>) {
@@ -132,7 +191,7 @@ fn round(compute: &Compute<'_>, cache: &mut Cache, jobs: &mut Vec<Job>) {
                     && let Some(&i) = index.get(ids.as_slice())
                     && !cache.map.contains_key(ids)
                 {
-                    let len = embeddings[i].len();
+                    let len = embeddings[i].len() + ids.len();
                     if cache.floats + len > CACHE_FLOATS {
                         // Start over: the texts that repeat now are the
                         // ones worth keeping.
@@ -176,8 +235,8 @@ fn embed_all(compute: &Compute<'_>, texts: &[&[u32]]) -> Result<Vec<Vec<f32>>, S
         let ids: Vec<&[u32]> = batch.iter().map(|&i| texts[i]).collect();
         compute
             .model
-            .embed(&ids, threads, compute.output)
-            .map_err(|e| format!("the embedding model failed: {e}"))
+            .forward(&ids, threads)
+            .map_err(|e| format!("the model failed: {e}"))
     };
     let results: Vec<Result<Vec<Vec<f32>>, String>> = compute.pool.install(|| {
         if batches.len() > 1 {

@@ -130,6 +130,44 @@ pub(crate) fn softmax_rows(scores: &mut [f32], len: usize) {
     }
 }
 
+/// RMS normalization of each `weight.len()`-wide row, in place, as
+/// Llama-style models compute it: `x / sqrt(mean(x²) + eps) · weight`.
+#[inline(always)]
+pub(crate) fn rms_norm(xs: &mut [f32], weight: &[f32], eps: f64) {
+    let width = weight.len();
+    for row in xs.chunks_exact_mut(width) {
+        let ms = lane_sum(row, |x| f64::from(x) * f64::from(x)) / width as f64;
+        let inv = (1.0 / (ms + eps).sqrt()) as f32;
+        for (x, w) in row.iter_mut().zip(weight) {
+            *x = *x * inv * w;
+        }
+    }
+}
+
+/// SwiGLU: `gate_up` holds rows of `[gate | up]`, each half `width`
+/// wide, and `out` rows of `width`: `silu(gate) · up`, with
+/// `silu(x) = x / (1 + e^-x)`.
+#[inline(always)]
+pub(crate) fn swiglu(gate_up: &[f32], out: &mut [f32], width: usize) {
+    for (row, o) in gate_up
+        .chunks_exact(2 * width)
+        .zip(out.chunks_exact_mut(width))
+    {
+        let (gate, up) = row.split_at(width);
+        for ((o, &g), &u) in o.iter_mut().zip(gate).zip(up) {
+            // e^-|g| never overflows; the sigmoid follows from it on
+            // either side of 0.
+            let e = exp_nonpositive(-g.abs());
+            let sigmoid = if g >= 0.0 {
+                1.0 / (1.0 + e)
+            } else {
+                e / (1.0 + e)
+            };
+            *o = g * sigmoid * u;
+        }
+    }
+}
+
 /// Scales `v` to unit Euclidean length (the norm accumulated in f64); a
 /// zero vector stays zero.
 pub(crate) fn normalize(v: &mut [f32]) {
@@ -283,6 +321,25 @@ mod tests {
         softmax_rows(&mut rows, 37);
         for (g, w) in rows.iter().zip(want) {
             assert!((f64::from(*g) - w).abs() < 1e-7);
+        }
+    }
+
+    #[test]
+    fn rms_norm_and_swiglu_by_hand() {
+        let mut xs = [3.0f32, 4.0, 0.0, 0.0];
+        rms_norm(&mut xs, &[1.0, 2.0], 1e-6);
+        let r = (12.5f32).sqrt();
+        assert!((xs[0] - 3.0 / r).abs() < 1e-6 && (xs[1] - 8.0 / r).abs() < 1e-6);
+        // A zero row stays zero (eps keeps the division finite).
+        assert_eq!(&xs[2..], &[0.0, 0.0]);
+        // Two rows of [gate | up] with width 2.
+        let gu = [1.0f32, -2.0, 3.0, 4.0, 0.0, 30.0, 1.0, 1.0];
+        let mut out = [0f32; 4];
+        swiglu(&gu, &mut out, 2);
+        let silu = |x: f64| x / (1.0 + (-x).exp());
+        let want = [silu(1.0) * 3.0, silu(-2.0) * 4.0, 0.0, silu(30.0)];
+        for (g, w) in out.iter().zip(want) {
+            assert!((f64::from(*g) - w).abs() < 1e-6, "{g} vs {w}");
         }
     }
 
