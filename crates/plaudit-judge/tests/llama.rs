@@ -1,4 +1,4 @@
-//! The judges against a real model: SmolLM2-135M-Instruct served by
+//! Every judge kind against a real model: SmolLM2-135M-Instruct served by
 //! llama-cpp-python's OpenAI-compatible server. Runs when
 //! `PLAUDIT_JUDGE_LLAMA_URL` names the server (start it with
 //! `crates/plaudit-judge/scripts/llama_server.sh`); skipped with a message
@@ -97,4 +97,27 @@ fn rubric_on_a_real_model() {
         "judge.rubric",
         json!({"criteria": ["Names the correct city", "Is one sentence"]}),
     );
+}
+
+#[test]
+fn principles_on_a_real_model() {
+    check(
+        "judge.principles",
+        json!({"principles": ["The answer names a city", "The answer is correct"]}),
+    );
+}
+
+#[test]
+fn checklist_on_a_real_model() {
+    check(
+        "judge.checklist",
+        json!({"items": ["mentions Paris", "mentions France"]}),
+    );
+}
+
+/// Both orders of the response against the reference: each call's usage is
+/// read, and the reward is a win probability.
+#[test]
+fn pairwise_on_a_real_model() {
+    check("judge.pairwise", json!({}));
 }
