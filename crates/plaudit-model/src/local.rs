@@ -1,8 +1,8 @@
 //! `model.local`: a reward model's score computed in-process on the CPU,
 //! from a Hugging Face sequence-classification checkpoint in a local
-//! directory: a BERT encoder with its classifier, or a Llama, Mistral,
-//! Qwen2 or Qwen3 decoder with its `score` head, read at the token
-//! transformers reads it at (see `crate::nn`).
+//! directory: a BERT or DeBERTa encoder with its classifier, or a Llama,
+//! Mistral, Qwen2 or Qwen3 decoder with its `score` head, read at the
+//! token transformers reads it at (see `crate::nn`).
 //!
 //! The directory holds `config.json`, `model.safetensors` and
 //! `tokenizer.json`, and for a chat model the chat template
@@ -41,7 +41,7 @@ use crate::worker::{self, Forward, Job, Reply};
 /// The kind.
 pub(crate) const ENTRY: KindEntry = KindEntry {
     kind: "model.local",
-    summary: "a reward model's score computed in-process (BERT, Llama, Mistral, Qwen2/3 classifiers)",
+    summary: "a reward model's score computed in-process (BERT, DeBERTa, Llama, Mistral, Qwen2/3 classifiers)",
     version: 1,
     build,
 };

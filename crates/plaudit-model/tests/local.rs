@@ -225,9 +225,9 @@ fn build_errors_say_what_is_wrong() {
     let config = std::fs::read_to_string(tmp.path().join("config.json")).unwrap();
     std::fs::write(
         tmp.path().join("config.json"),
-        config.replace("\"qwen3\"", "\"deberta-v2\""),
+        config.replace("\"qwen3\"", "\"gpt2\""),
     )
     .unwrap();
     let e = err(json!({"model": tmp.path(), "template": "{response}"}));
-    assert!(e.contains("config.json") && e.contains("deberta-v2"), "{e}");
+    assert!(e.contains("config.json") && e.contains("gpt2"), "{e}");
 }

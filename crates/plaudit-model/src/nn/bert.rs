@@ -21,22 +21,22 @@ use super::weights::Weights;
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Config {
     #[serde(default)]
-    model_type: Option<String>,
-    vocab_size: usize,
-    hidden_size: usize,
-    num_hidden_layers: usize,
-    num_attention_heads: usize,
-    intermediate_size: usize,
+    pub(super) model_type: Option<String>,
+    pub(super) vocab_size: usize,
+    pub(super) hidden_size: usize,
+    pub(super) num_hidden_layers: usize,
+    pub(super) num_attention_heads: usize,
+    pub(super) intermediate_size: usize,
     #[serde(default = "default_act")]
-    hidden_act: String,
+    pub(super) hidden_act: String,
     #[serde(default = "default_positions")]
     pub max_position_embeddings: usize,
     #[serde(default = "default_types")]
-    type_vocab_size: usize,
+    pub(super) type_vocab_size: usize,
     #[serde(default = "default_eps")]
-    layer_norm_eps: f64,
+    pub(super) layer_norm_eps: f64,
     #[serde(default)]
-    position_embedding_type: Option<String>,
+    pub(super) position_embedding_type: Option<String>,
 }
 
 fn default_act() -> String {
@@ -95,18 +95,51 @@ impl Config {
 
 /// One encoder layer's weights, each matrix `out × in` as stored.
 #[derive(Debug)]
-struct Layer {
+pub(super) struct Layer {
     /// Query, key and value stacked: `3·hidden × hidden`.
-    qkv: Vec<f32>,
-    qkv_bias: Vec<f32>,
-    attn_out: Vec<f32>,
-    attn_out_bias: Vec<f32>,
-    attn_norm: (Vec<f32>, Vec<f32>),
-    up: Vec<f32>,
-    up_bias: Vec<f32>,
-    down: Vec<f32>,
-    down_bias: Vec<f32>,
-    out_norm: (Vec<f32>, Vec<f32>),
+    pub qkv: Vec<f32>,
+    pub qkv_bias: Vec<f32>,
+    pub attn_out: Vec<f32>,
+    pub attn_out_bias: Vec<f32>,
+    pub attn_norm: (Vec<f32>, Vec<f32>),
+    pub up: Vec<f32>,
+    pub up_bias: Vec<f32>,
+    pub down: Vec<f32>,
+    pub down_bias: Vec<f32>,
+    pub out_norm: (Vec<f32>, Vec<f32>),
+}
+
+impl Layer {
+    /// A layer's weights: the attention's projections under `q`, `k`, `v`
+    /// (BERT's `query`/`key`/`value`, DeBERTa's `query_proj`/…), the rest
+    /// named alike in both.
+    pub(super) fn read(
+        w: &Weights<'_>,
+        l: usize,
+        [q, k, v]: [&str; 3],
+        h: usize,
+        i: usize,
+    ) -> Result<Self, String> {
+        let p = format!("encoder.layer.{l}");
+        let mut qkv = Vec::with_capacity(3 * h * h);
+        let mut qkv_bias = Vec::with_capacity(3 * h);
+        for part in [q, k, v] {
+            qkv.extend(w.get(&format!("{p}.attention.self.{part}.weight"), &[h, h])?);
+            qkv_bias.extend(w.get(&format!("{p}.attention.self.{part}.bias"), &[h])?);
+        }
+        Ok(Layer {
+            qkv,
+            qkv_bias,
+            attn_out: w.get(&format!("{p}.attention.output.dense.weight"), &[h, h])?,
+            attn_out_bias: w.get(&format!("{p}.attention.output.dense.bias"), &[h])?,
+            attn_norm: w.norm(&format!("{p}.attention.output.LayerNorm"), h)?,
+            up: w.get(&format!("{p}.intermediate.dense.weight"), &[i, h])?,
+            up_bias: w.get(&format!("{p}.intermediate.dense.bias"), &[i])?,
+            down: w.get(&format!("{p}.output.dense.weight"), &[h, i])?,
+            down_bias: w.get(&format!("{p}.output.dense.bias"), &[h])?,
+            out_norm: w.norm(&format!("{p}.output.LayerNorm"), h)?,
+        })
+    }
 }
 
 /// Why an encoder could not be built.
@@ -122,12 +155,20 @@ pub(crate) enum BertError {
 #[derive(Debug)]
 pub(crate) struct Bert {
     pub config: Config,
-    act: Activation,
-    words: Vec<f32>,
-    positions: Vec<f32>,
-    token_type: Vec<f32>,
-    embed_norm: (Vec<f32>, Vec<f32>),
-    layers: Vec<Layer>,
+    pub(super) act: Activation,
+    pub(super) words: Vec<f32>,
+    /// Absolute position embeddings (BERT; DeBERTa only with
+    /// `position_biased_input`).
+    pub(super) positions: Option<Vec<f32>>,
+    /// Token type 0's embedding, when the model has token types.
+    pub(super) token_type: Option<Vec<f32>>,
+    pub(super) embed_norm: (Vec<f32>, Vec<f32>),
+    pub(super) layers: Vec<Layer>,
+    /// DeBERTa's disentangled attention, when the model has it.
+    pub(super) relative: Option<super::deberta::Relative>,
+    /// What attention scores are multiplied by: `1/√d` for BERT,
+    /// `1/√(d·(1 + c2p + p2c))` for DeBERTa.
+    pub(super) scale: f32,
 }
 
 impl Bert {
@@ -157,36 +198,20 @@ impl Bert {
             &[config.type_vocab_size, h],
         )?;
         let embed_norm = w.norm("embeddings.LayerNorm", h)?;
-        let mut layers = Vec::with_capacity(config.num_hidden_layers);
-        for l in 0..config.num_hidden_layers {
-            let p = format!("encoder.layer.{l}");
-            let mut qkv = Vec::with_capacity(3 * h * h);
-            let mut qkv_bias = Vec::with_capacity(3 * h);
-            for part in ["query", "key", "value"] {
-                qkv.extend(w.get(&format!("{p}.attention.self.{part}.weight"), &[h, h])?);
-                qkv_bias.extend(w.get(&format!("{p}.attention.self.{part}.bias"), &[h])?);
-            }
-            layers.push(Layer {
-                qkv,
-                qkv_bias,
-                attn_out: w.get(&format!("{p}.attention.output.dense.weight"), &[h, h])?,
-                attn_out_bias: w.get(&format!("{p}.attention.output.dense.bias"), &[h])?,
-                attn_norm: w.norm(&format!("{p}.attention.output.LayerNorm"), h)?,
-                up: w.get(&format!("{p}.intermediate.dense.weight"), &[i, h])?,
-                up_bias: w.get(&format!("{p}.intermediate.dense.bias"), &[i])?,
-                down: w.get(&format!("{p}.output.dense.weight"), &[h, i])?,
-                down_bias: w.get(&format!("{p}.output.dense.bias"), &[h])?,
-                out_norm: w.norm(&format!("{p}.output.LayerNorm"), h)?,
-            });
-        }
+        let layers = (0..config.num_hidden_layers)
+            .map(|l| Layer::read(w, l, ["query", "key", "value"], h, i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let scale = 1.0 / ((h / config.num_attention_heads) as f32).sqrt();
         Ok(Bert {
             config,
             act,
             words,
-            positions,
-            token_type,
+            positions: Some(positions),
+            token_type: Some(token_type),
             embed_norm,
             layers,
+            relative: None,
+            scale,
         })
     }
 
@@ -213,7 +238,7 @@ impl Bert {
         let offsets = super::pack(batch, c.max_position_embeddings)?;
         let tokens = offsets.last().copied().unwrap_or(0);
 
-        // Embeddings: word + position + token type 0, then LayerNorm.
+        // Embeddings: word (+ position) (+ token type 0), then LayerNorm.
         let mut x = vec![0f32; tokens * h];
         for (s, seq) in batch.iter().enumerate() {
             for (p, &id) in seq.iter().enumerate() {
@@ -225,11 +250,16 @@ impl Bert {
                     ));
                 }
                 let row = &mut x[(offsets[s] + p) * h..][..h];
-                let word = &self.words[id * h..][..h];
-                let pos = &self.positions[p * h..][..h];
-                let ty = &self.token_type[..h];
-                for (((o, a), b), t) in row.iter_mut().zip(word).zip(pos).zip(ty) {
-                    *o = a + b + t;
+                row.copy_from_slice(&self.words[id * h..][..h]);
+                if let Some(positions) = &self.positions {
+                    for (o, b) in row.iter_mut().zip(&positions[p * h..][..h]) {
+                        *o += b;
+                    }
+                }
+                if let Some(token_type) = &self.token_type {
+                    for (o, t) in row.iter_mut().zip(&token_type[..h]) {
+                        *o += t;
+                    }
                 }
             }
         }
@@ -243,9 +273,9 @@ impl Bert {
         let mut qkv = vec![0f32; tokens * 3 * h];
         let mut ctx = vec![0f32; tokens * h];
         let mut inter = vec![0f32; tokens * c.intermediate_size];
-        for layer in &self.layers {
+        for index in 0..self.layers.len() {
             self.layer(
-                layer, &mut x, &mut qkv, &mut ctx, &mut inter, &offsets, threads,
+                index, &mut x, &mut qkv, &mut ctx, &mut inter, &offsets, threads,
             );
         }
         Ok((x, offsets))
@@ -254,7 +284,7 @@ impl Bert {
     #[allow(clippy::too_many_arguments)]
     fn layer(
         &self,
-        l: &Layer,
+        index: usize,
         x: &mut [f32],
         qkv: &mut [f32],
         ctx: &mut [f32],
@@ -263,12 +293,23 @@ impl Bert {
         threads: usize,
     ) {
         let c = &self.config;
+        let l = &self.layers[index];
         let (h, i) = (c.hidden_size, c.intermediate_size);
         let tokens = x.len() / h;
 
         // Q, K and V in one product, the biases preloaded into the output.
         linear(qkv, x, tokens, h, &l.qkv, &l.qkv_bias, threads);
-        attention(qkv, ctx, offsets, h, c.num_attention_heads, threads);
+        let rel = self.relative.as_ref().map(|r| (r, &r.layers[index]));
+        attention(
+            qkv,
+            ctx,
+            offsets,
+            h,
+            c.num_attention_heads,
+            self.scale,
+            rel,
+            threads,
+        );
         // x = LayerNorm(x + ctx·Woᵀ + bo): the residual is the product's
         // starting value.
         add_bias(x, &l.attn_out_bias);
@@ -306,7 +347,7 @@ impl Bert {
 }
 
 /// Adds a bias to every row.
-fn add_bias(x: &mut [f32], bias: &[f32]) {
+pub(super) fn add_bias(x: &mut [f32], bias: &[f32]) {
     for row in x.chunks_exact_mut(bias.len()) {
         for (v, b) in row.iter_mut().zip(bias) {
             *v += b;
@@ -314,7 +355,7 @@ fn add_bias(x: &mut [f32], bias: &[f32]) {
     }
 }
 
-fn norm_rows(x: &mut [f32], (g, b): &(Vec<f32>, Vec<f32>), eps: f64, threads: usize) {
+pub(super) fn norm_rows(x: &mut [f32], (g, b): &(Vec<f32>, Vec<f32>), eps: f64, threads: usize) {
     if threads > 1 {
         x.par_chunks_mut(g.len() * 64)
             .for_each(|chunk| layer_norm(chunk, g, b, eps));
@@ -324,7 +365,7 @@ fn norm_rows(x: &mut [f32], (g, b): &(Vec<f32>, Vec<f32>), eps: f64, threads: us
 }
 
 /// `out = x·Wᵀ + bias` for `W` stored `out_width × width`.
-fn linear(
+pub(super) fn linear(
     out: &mut [f32],
     x: &[f32],
     tokens: usize,
@@ -350,60 +391,51 @@ fn linear(
 
 /// Multi-head self-attention of each sequence over its own tokens: reads
 /// Q, K and V from the packed `tokens × 3·hidden` matrix and writes the
-/// heads' outputs side by side into `ctx`.
+/// heads' outputs side by side into `ctx`. With `rel` (DeBERTa), each
+/// score also gets the content-to-position and position-to-content terms
+/// of the layer's relative embeddings.
+#[allow(clippy::too_many_arguments)]
 fn attention(
     qkv: &[f32],
     ctx: &mut [f32],
     offsets: &[usize],
     h: usize,
     heads: usize,
+    scale: f32,
+    rel: Option<(&super::deberta::Relative, &super::deberta::RelLayer)>,
     threads: usize,
 ) {
     let parts = super::split_rows(ctx, offsets, h);
     let one = |(start, len, out): (usize, usize, &mut [f32])| {
         let mut scores = vec![0f32; len * len];
-        sequence_attention(
-            &qkv[start * 3 * h..(start + len) * 3 * h],
-            out,
-            &mut scores,
-            len,
-            h,
-            heads,
-        );
+        let qkv = &qkv[start * 3 * h..(start + len) * 3 * h];
+        let d = h / heads;
+        let stride = 3 * h;
+        let index = rel.map(|(r, _)| r.index_table(len));
+        for head in 0..heads {
+            let q = View::rows(&qkv[head * d..], len, d, stride);
+            let k = View::rows(&qkv[h + head * d..], len, d, stride);
+            let v = View::rows(&qkv[2 * h + head * d..], len, d, stride);
+            matmul(&mut scores, len, false, q, k.t(), scale, 1);
+            if let (Some((r, layer)), Some(index)) = (rel, &index) {
+                r.add_bias(&mut scores, layer, q, k, head, d, scale, index);
+            }
+            softmax_rows(&mut scores, len);
+            matmul(
+                &mut out[head * d..],
+                h,
+                false,
+                View::rows(&scores, len, len, len),
+                v,
+                1.0,
+                1,
+            );
+        }
     };
     if threads > 1 {
         parts.into_par_iter().for_each(one);
     } else {
         parts.into_iter().for_each(one);
-    }
-}
-
-fn sequence_attention(
-    qkv: &[f32],
-    out: &mut [f32],
-    scores: &mut [f32],
-    len: usize,
-    h: usize,
-    heads: usize,
-) {
-    let d = h / heads;
-    let scale = 1.0 / (d as f32).sqrt();
-    let stride = 3 * h;
-    for head in 0..heads {
-        let q = View::rows(&qkv[head * d..], len, d, stride);
-        let k = View::rows(&qkv[h + head * d..], len, d, stride);
-        let v = View::rows(&qkv[2 * h + head * d..], len, d, stride);
-        matmul(scores, len, false, q, k.t(), scale, 1);
-        softmax_rows(scores, len);
-        matmul(
-            &mut out[head * d..],
-            h,
-            false,
-            View::rows(scores, len, len, len),
-            v,
-            1.0,
-            1,
-        );
     }
 }
 

@@ -7,22 +7,33 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::bert::{Bert, Config as BertConfig};
+use super::deberta::DebertaConfig;
 use super::decoder::{Decoder, DecoderConfig};
+use super::ops::Activation;
 use super::weights::Weights;
 
 /// A loaded classifier.
 #[derive(Debug)]
 pub(crate) enum Classifier {
-    /// BERT with its pooler (`tanh` of a dense layer over `[CLS]`) and a
+    /// BERT (or DeBERTa) with its pooler (`tanh`, or DeBERTa's
+    /// `pooler_hidden_act`, of a dense layer over the first token) and a
     /// linear classifier.
     Bert {
         bert: Box<Bert>,
         pooler: (Vec<f32>, Vec<f32>),
+        pooler_act: PoolerAct,
         head: (Vec<f32>, Vec<f32>),
         labels: Vec<String>,
     },
     /// A decoder with its `score` head.
     Decoder(Box<Decoder>),
+}
+
+/// The pooler's activation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PoolerAct {
+    Tanh,
+    Other(Activation),
 }
 
 /// Which file is wrong, and how.
@@ -53,31 +64,29 @@ impl Classifier {
         match head.model_type.as_deref() {
             Some("bert") => {
                 let config: BertConfig = serde_json::from_str(config).map_err(cfg)?;
-                let names = labels(&head);
-                let labels = names.len();
                 let act = config.check().map_err(ClassifierError::Config)?;
                 let hidden = config.hidden_size();
                 let w =
                     Weights::new(weights, "bert.embeddings.").map_err(ClassifierError::Weights)?;
-                let read = || -> Result<_, String> {
-                    let pooler = (
-                        w.get("pooler.dense.weight", &[hidden, hidden])?,
-                        w.get("pooler.dense.bias", &[hidden])?,
-                    );
-                    let head = (
-                        w.exact("classifier.weight", &[labels, hidden])?,
-                        w.exact("classifier.bias", &[labels])?,
-                    );
-                    Ok((pooler, head))
-                };
-                let (pooler, head) = read().map_err(ClassifierError::Weights)?;
                 let bert = Bert::from_weights(config, act, &w).map_err(ClassifierError::Weights)?;
-                Ok(Classifier::Bert {
-                    bert: Box::new(bert),
-                    pooler,
-                    head,
-                    labels: names,
-                })
+                Self::with_head(bert, &w, hidden, labels(&head), PoolerAct::Tanh)
+            }
+            Some("deberta-v2") => {
+                let config: DebertaConfig = serde_json::from_str(config).map_err(cfg)?;
+                let act = match config.pooler_hidden_act.as_str() {
+                    "gelu" => Activation::Gelu,
+                    "gelu_new" | "gelu_pytorch_tanh" => Activation::GeluTanh,
+                    "relu" => Activation::Relu,
+                    "tanh" => {
+                        return Self::deberta(&config, weights, labels(&head), PoolerAct::Tanh);
+                    }
+                    other => {
+                        return Err(ClassifierError::Config(format!(
+                            "pooler_hidden_act `{other}` is not supported"
+                        )));
+                    }
+                };
+                Self::deberta(&config, weights, labels(&head), PoolerAct::Other(act))
             }
             Some(_) => {
                 let config: DecoderConfig = serde_json::from_str(config).map_err(cfg)?;
@@ -92,6 +101,55 @@ impl Classifier {
                 "no `model_type`: is this a transformers checkpoint?".into(),
             )),
         }
+    }
+
+    fn deberta(
+        config: &DebertaConfig,
+        weights: &[u8],
+        labels: Vec<String>,
+        act: PoolerAct,
+    ) -> Result<Self, ClassifierError> {
+        let w = Weights::new(weights, "deberta.embeddings.").map_err(ClassifierError::Weights)?;
+        let bert = super::deberta::load(config, &w).map_err(|e| match e {
+            Ok(c) => ClassifierError::Config(c),
+            Err(w) => ClassifierError::Weights(w),
+        })?;
+        Self::with_head(bert, &w, config.hidden_size(), labels, act)
+    }
+
+    /// An encoder with its pooler and classifier read from `w`.
+    fn with_head(
+        bert: Bert,
+        w: &Weights<'_>,
+        hidden: usize,
+        labels: Vec<String>,
+        pooler_act: PoolerAct,
+    ) -> Result<Self, ClassifierError> {
+        let n = labels.len();
+        let read = || -> Result<_, String> {
+            // BERT's pooler is inside the base model (`bert.pooler`),
+            // DeBERTa's beside it (`pooler`).
+            let pooler = match w.get("pooler.dense.weight", &[hidden, hidden]) {
+                Ok(weight) => (weight, w.get("pooler.dense.bias", &[hidden])?),
+                Err(e) => match w.exact("pooler.dense.weight", &[hidden, hidden]) {
+                    Ok(weight) => (weight, w.exact("pooler.dense.bias", &[hidden])?),
+                    Err(_) => return Err(e),
+                },
+            };
+            let head = (
+                w.exact("classifier.weight", &[n, hidden])?,
+                w.exact("classifier.bias", &[n])?,
+            );
+            Ok((pooler, head))
+        };
+        let (pooler, head) = read().map_err(ClassifierError::Weights)?;
+        Ok(Classifier::Bert {
+            bert: Box::new(bert),
+            pooler,
+            pooler_act,
+            head,
+            labels,
+        })
     }
 
     /// The classes' names by index (`id2label`, else `LABEL_<i>`).
@@ -119,7 +177,11 @@ impl Classifier {
         match self {
             Classifier::Decoder(d) => d.forward(batch, threads),
             Classifier::Bert {
-                bert, pooler, head, ..
+                bert,
+                pooler,
+                pooler_act,
+                head,
+                ..
             } => {
                 let h = bert.hidden_size();
                 let (hidden, offsets) = bert.forward(batch, threads)?;
@@ -127,10 +189,11 @@ impl Classifier {
                     .iter()
                     .map(|&start| {
                         let cls = &hidden[start * h..][..h];
-                        let pooled: Vec<f32> = affine(&pooler.0, &pooler.1, cls)
-                            .into_iter()
-                            .map(f32::tanh)
-                            .collect();
+                        let mut pooled = affine(&pooler.0, &pooler.1, cls);
+                        match pooler_act {
+                            PoolerAct::Tanh => pooled.iter_mut().for_each(|x| *x = x.tanh()),
+                            PoolerAct::Other(act) => act.apply(&mut pooled),
+                        }
                         affine(&head.0, &head.1, &pooled)
                     })
                     .collect())

@@ -11,13 +11,17 @@
 //! - `weights`: safetensors files read into f32, tensor by tensor, with
 //!   their names and shapes checked;
 //! - `bert`: BERT encoders (sentence embeddings, classifiers);
+//! - `deberta`: DeBERTa-v2/v3 encoders, `bert`'s layers with disentangled
+//!   attention;
 //! - `decoder`: Llama, Mistral, Qwen2 and Qwen3 decoders with a
 //!   classification head;
-//! - `classifier`: either, as transformers' `*ForSequenceClassification`.
+//! - `classifier`: any of them, as transformers'
+//!   `*ForSequenceClassification`.
 
 pub(crate) mod bert;
 pub(crate) mod classifier;
 pub(crate) mod cpu;
+pub(crate) mod deberta;
 pub(crate) mod decoder;
 pub(crate) mod ops;
 pub(crate) mod weights;

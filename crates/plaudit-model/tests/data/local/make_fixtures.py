@@ -1,7 +1,7 @@
 """Writes the tiny sequence-classification checkpoints that `model.local`'s
 parity tests load, and what transformers computes with them.
 
-Each folder (bert, llama, qwen2, qwen3) holds a randomly initialized model
+Each folder (bert, llama, qwen2, qwen3, deberta) holds a randomly initialized model
 in Hugging Face format (config.json, model.safetensors, tokenizer.json) a
 few kilobytes large, and fixtures.json holds, per model, texts, their token
 ids and the logits transformers' `*ForSequenceClassification` gives them
@@ -14,7 +14,10 @@ in one right-padded batch. The models cover the cases the pooling has:
 - qwen2: 5 labels (a multi-head reward model), q/k/v biases, a pad token
   of its own, so the score is read at the end-of-sequence token;
 - qwen3: per-head q/k norms, a head_dim that is not hidden/heads, and no
-  pad token at all, so each text runs alone and the last token counts.
+  pad token at all, so each text runs alone and the last token counts;
+- deberta: DeBERTa-v3 style (disentangled attention with c2p and p2c
+  terms over log-bucketed relative positions, shared attention keys, no
+  absolute positions), a gelu context pooler and a 1-label head.
 
 Run from the repository root with a venv that has torch, transformers and
 tokenizers (target/embed-venv, see docs/models.md):
@@ -67,7 +70,7 @@ def tokenizer(kind):
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
     # Special tokens written in text (by a chat template) are one token.
     tok.add_special_tokens(SPECIALS)
-    if kind == "bert":
+    if kind in ("bert", "deberta"):
         tok.post_processor = processors.TemplateProcessing(
             single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
         )
@@ -116,6 +119,15 @@ def build(kind):
             rms_norm_eps=1e-6,
         )
         return transformers.Qwen3ForSequenceClassification(config)
+    if kind == "deberta":
+        config = transformers.DebertaV2Config(
+            **common, num_attention_heads=4, max_position_embeddings=512, num_labels=1,
+            pad_token_id=0, relative_attention=True, pos_att_type=["p2c", "c2p"],
+            position_buckets=16, max_relative_positions=-1, norm_rel_ebd="layer_norm",
+            share_att_key=True, position_biased_input=False, type_vocab_size=0,
+            pooler_hidden_size=32, pooler_hidden_act="gelu", hidden_act="gelu",
+        )
+        return transformers.DebertaV2ForSequenceClassification(config)
     raise ValueError(kind)
 
 
@@ -145,7 +157,7 @@ def main():
         "tokenizers": tokenizers.__version__,
         "models": {},
     }
-    for seed, kind in enumerate(["bert", "llama", "qwen2", "qwen3"]):
+    for seed, kind in enumerate(["bert", "llama", "qwen2", "qwen3", "deberta"]):
         d = os.path.join(HERE, kind)
         os.makedirs(d, exist_ok=True)
         model = build(kind).eval()
