@@ -314,10 +314,10 @@ impl Local {
         self.model
             .queue()
             .and_then(|q| {
-                // Kept: several aspects reading other heads of the same
-                // model find the logits in the worker's cache.
+                // Several aspects reading other heads of the same model
+                // find the logits in the worker's cache.
                 q.send(Job {
-                    texts: vec![(ids, true)],
+                    texts: vec![ids],
                     reply,
                 })
                 .map_err(|_| "the model's thread has stopped".to_owned())

@@ -76,14 +76,15 @@ pub(crate) use queued_aspect;
 /// Texts to run for one caller.
 #[derive(Debug)]
 pub(crate) struct Job {
-    /// Token ids, and whether the output is worth keeping for later jobs
-    /// (references and prompts repeat across a group's responses).
-    pub texts: Vec<(Vec<u32>, bool)>,
+    /// Token ids.
+    pub texts: Vec<Vec<u32>>,
     pub reply: Sender<Result<Vec<Embedding>, String>>,
 }
 
 /// How many 4-byte values (outputs and the token ids that key them) the
-/// worker keeps for texts that repeat: 64 MiB.
+/// worker keeps, so that a text seen again (a group's shared reference or
+/// prompt, a response scored by several aspects of one model, a dataset
+/// that repeats itself) is not run again: 64 MiB.
 const CACHE_FLOATS: usize = 16 << 20;
 
 /// Embeddings of texts that repeat (references, prompts), by token ids.
@@ -159,7 +160,7 @@ fn round(compute: &Compute<'_>, cache: &mut Cache, jobs: &mut Vec<Job>) {
     let mut index: HashMap<&[u32], usize> = HashMap::new();
     let mut fresh: Vec<&[u32]> = Vec::new();
     for job in jobs.iter() {
-        for (ids, _) in &job.texts {
+        for ids in &job.texts {
             if !cache.map.contains_key(ids) && !index.contains_key(ids.as_slice()) {
                 index.insert(ids, fresh.len());
                 fresh.push(ids);
@@ -174,7 +175,7 @@ fn round(compute: &Compute<'_>, cache: &mut Cache, jobs: &mut Vec<Job>) {
             Ok(embeddings) => Ok(job
                 .texts
                 .iter()
-                .map(|(ids, _)| match index.get(ids.as_slice()) {
+                .map(|ids| match index.get(ids.as_slice()) {
                     Some(&i) => Arc::clone(&embeddings[i]),
                     None => Arc::clone(&cache.map[ids]),
                 })
@@ -185,29 +186,22 @@ fn round(compute: &Compute<'_>, cache: &mut Cache, jobs: &mut Vec<Job>) {
         let _ = job.reply.send(reply);
     }
     if let Ok(embeddings) = &result {
-        for job in jobs.iter() {
-            for (ids, keep) in &job.texts {
-                if *keep
-                    && let Some(&i) = index.get(ids.as_slice())
-                    && !cache.map.contains_key(ids)
-                {
-                    let len = embeddings[i].len() + ids.len();
-                    if cache.floats + len > CACHE_FLOATS {
-                        // Start over: the texts that repeat now are the
-                        // ones worth keeping.
-                        cache.map.clear();
-                        cache.floats = 0;
-                    }
-                    if len > CACHE_FLOATS {
-                        continue;
-                    }
-                    cache.floats += len;
-                    cache.map.insert(ids.clone(), Arc::clone(&embeddings[i]));
-                }
+        for (ids, embedding) in fresh.iter().zip(embeddings) {
+            let len = embedding.len() + ids.len();
+            if len > CACHE_FLOATS {
+                continue;
             }
+            if cache.floats + len > CACHE_FLOATS {
+                // Start over: the texts that repeat from now on are the
+                // ones worth keeping.
+                cache.map.clear();
+                cache.floats = 0;
+            }
+            cache.floats += len;
+            cache.map.insert(ids.to_vec(), Arc::clone(embedding));
         }
     }
-    drop(index);
+    drop((index, fresh));
     jobs.clear();
 }
 
@@ -269,7 +263,41 @@ fn batch_end(len: impl Fn(usize) -> usize, start: usize, n: usize, budget: usize
 }
 #[cfg(test)]
 mod tests {
-    use super::batch_end;
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A model whose output is the sum of the ids, counting what it runs.
+    struct Counting(Arc<AtomicUsize>);
+
+    impl Forward for Counting {
+        fn forward(&self, batch: &[&[u32]], _: usize) -> Result<Vec<Vec<f32>>, String> {
+            self.0.fetch_add(batch.len(), Ordering::SeqCst);
+            Ok(batch
+                .iter()
+                .map(|ids| vec![ids.iter().sum::<u32>() as f32])
+                .collect())
+        }
+    }
+
+    fn ask(q: &Sender<Job>, texts: Vec<Vec<u32>>) -> Vec<f32> {
+        let (reply, rx) = crossbeam_channel::bounded(1);
+        q.send(Job { texts, reply }).unwrap();
+        rx.recv().unwrap().unwrap().iter().map(|e| e[0]).collect()
+    }
+
+    #[test]
+    fn each_distinct_text_runs_once_and_is_remembered() {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let q = spawn(Counting(Arc::clone(&runs)), 64, "test").unwrap();
+        assert_eq!(
+            ask(&q, vec![vec![1, 2], vec![3], vec![1, 2]]),
+            [3.0, 3.0, 3.0]
+        );
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+        // Seen before, in another job: from the cache.
+        assert_eq!(ask(&q, vec![vec![3], vec![4, 4]]), [3.0, 8.0]);
+        assert_eq!(runs.load(Ordering::SeqCst), 3);
+    }
 
     #[test]
     fn batches_respect_the_budget() {

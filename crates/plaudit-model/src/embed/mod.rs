@@ -16,9 +16,10 @@
 //! The model runs on its own thread (`worker`), never on the caller's or an
 //! async runtime's: callers tokenize their texts, queue them and wait on a
 //! channel; the worker drains the queue, skips texts it has embedded
-//! recently (a reference shared by a group of responses is embedded once),
-//! and packs the rest, without padding, into batches bounded by a token
-//! budget, which run side by side on the model's own threads.
+//! before (a reference shared by a group of responses is embedded once;
+//! 64 MiB of embeddings are kept), and packs the rest, without padding,
+//! into batches bounded by a token budget, which run side by side on the
+//! model's own threads.
 //!
 //! Without the crate's `local` feature the kind is still known (specs that
 //! use it parse), and building it says which feature is missing.

@@ -112,11 +112,11 @@ impl Similarity {
         let (ids, mask) = self
             .ids(sample.response.text())
             .map_err(Evaluation::failed)?;
-        texts.push((ids, false));
+        texts.push(ids);
         content.push(mask);
         for other in &others {
             let (ids, mask) = self.ids(other).map_err(Evaluation::failed)?;
-            texts.push((ids, true));
+            texts.push(ids);
             content.push(mask);
         }
         let (reply, result) = crossbeam_channel::bounded(1);
