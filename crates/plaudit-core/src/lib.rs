@@ -16,6 +16,7 @@
 mod aspect;
 mod outcome;
 mod registry;
+pub mod retry;
 mod sample;
 mod score;
 pub mod spec;

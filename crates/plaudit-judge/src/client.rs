@@ -12,7 +12,7 @@
 //! `json_object`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
@@ -397,12 +397,7 @@ impl Client {
     /// Exponential backoff with equal jitter: between half and all of
     /// `retry_base · 2^(attempt-1)`, capped at `retry_max`.
     fn backoff(&self, attempt: u32) -> Duration {
-        let s = &self.settings;
-        let exp = s
-            .retry_base
-            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
-            .min(s.retry_max);
-        exp.mul_f64(0.5 + 0.5 * unit_random())
+        plaudit_core::retry::backoff(self.settings.retry_base, self.settings.retry_max, attempt)
     }
 
     async fn attempt(&self, body: &Value, format: StructuredOutput) -> Attempt {
@@ -466,7 +461,7 @@ impl Client {
         }
         let error = CallError::Transport {
             url: self.url.clone(),
-            message: error_chain(e),
+            message: plaudit_core::retry::error_chain(e),
             attempts: 0,
         };
         if e.is_builder() {
@@ -475,18 +470,6 @@ impl Client {
             Attempt::Retry(error, None)
         }
     }
-}
-
-/// An error with its causes, as `{:#}` would print an `anyhow` error.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        s.push_str(": ");
-        s.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    s
 }
 
 /// Whether an error answer says that the server does not take
@@ -515,17 +498,6 @@ fn rejects_json_schema(status: u16, body: &str) -> bool {
     body.contains("response_format")
         && body.contains("json_schema")
         && !body.contains("invalid schema")
-}
-
-/// A number in [0, 1) that differs from call to call: std's hasher is
-/// randomly keyed, which is all the randomness jitter needs.
-fn unit_random() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    // 53 bits fill an f64's mantissa exactly.
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// The parts of a chat completion the judge reads.
@@ -640,7 +612,7 @@ mod tests {
     #[test]
     fn jitter_stays_in_range() {
         for _ in 0..1000 {
-            let u = unit_random();
+            let u = plaudit_core::retry::unit_random();
             assert!((0.0..1.0).contains(&u));
         }
     }

@@ -7,7 +7,6 @@
 //! bad (too long for the model, say); the batcher then splits the batch to
 //! find it, so the other inputs keep their scores.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// How the client behaves, resolved from the parameters.
@@ -144,12 +143,7 @@ impl Client {
     /// Exponential backoff with equal jitter: between half and all of
     /// `retry_base · 2^(attempt-1)`, capped at `retry_max`.
     fn backoff(&self, attempt: u32) -> Duration {
-        let s = &self.settings;
-        let exp = s
-            .retry_base
-            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
-            .min(s.retry_max);
-        exp.mul_f64(0.5 + 0.5 * unit_random())
+        plaudit_core::retry::backoff(self.settings.retry_base, self.settings.retry_max, attempt)
     }
 
     async fn attempt(&self, body: Vec<u8>) -> Attempt {
@@ -204,7 +198,7 @@ impl Client {
         }
         let error = CallError::Transport {
             url: self.settings.url.clone(),
-            message: error_chain(e),
+            message: plaudit_core::retry::error_chain(e),
             attempts: 0,
         };
         if e.is_builder() {
@@ -213,18 +207,6 @@ impl Client {
             Attempt::Retry(error, None)
         }
     }
-}
-
-/// An error with its causes, as `{:#}` prints an `anyhow` error.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        s.push_str(": ");
-        s.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    s
 }
 
 /// The wait the server asks for: `retry-after-ms`, else `Retry-After` in
@@ -244,16 +226,6 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         return Duration::try_from_secs_f64(ms / 1000.0).ok();
     }
     number("retry-after").and_then(|s| Duration::try_from_secs_f64(s).ok())
-}
-
-/// A number in [0, 1) that differs from call to call: std's hasher is
-/// randomly keyed, which is all the randomness jitter needs.
-fn unit_random() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 #[cfg(test)]
