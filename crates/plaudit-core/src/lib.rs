@@ -14,9 +14,9 @@
 #![deny(missing_docs)]
 
 mod aspect;
+pub mod http;
 mod outcome;
 mod registry;
-pub mod retry;
 mod sample;
 mod score;
 pub mod spec;

@@ -397,7 +397,7 @@ impl Client {
     /// Exponential backoff with equal jitter: between half and all of
     /// `retry_base · 2^(attempt-1)`, capped at `retry_max`.
     fn backoff(&self, attempt: u32) -> Duration {
-        plaudit_core::retry::backoff(self.settings.retry_base, self.settings.retry_max, attempt)
+        plaudit_core::http::backoff(self.settings.retry_base, self.settings.retry_max, attempt)
     }
 
     async fn attempt(&self, body: &Value, format: StructuredOutput) -> Attempt {
@@ -461,7 +461,7 @@ impl Client {
         }
         let error = CallError::Transport {
             url: self.url.clone(),
-            message: plaudit_core::retry::error_chain(e),
+            message: plaudit_core::http::error_chain(e),
             attempts: 0,
         };
         if e.is_builder() {
@@ -612,7 +612,7 @@ mod tests {
     #[test]
     fn jitter_stays_in_range() {
         for _ in 0..1000 {
-            let u = plaudit_core::retry::unit_random();
+            let u = plaudit_core::http::unit_random();
             assert!((0.0..1.0).contains(&u));
         }
     }

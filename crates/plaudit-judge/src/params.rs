@@ -344,20 +344,7 @@ fn resolve(p: CommonParams, env: &dyn Fn(&str) -> Option<String>) -> Result<Comm
 }
 
 fn check_url(url: &str) -> Result<(), BuildError> {
-    let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
-    if !scheme_ok {
-        return Err(BuildError::param(
-            "base_url",
-            format!("the base URL {url:?} must start with http:// or https://"),
-        ));
-    }
-    if url.starts_with("https://") && !cfg!(feature = "tls") {
-        return Err(BuildError::param(
-            "base_url",
-            format!("the base URL {url:?} needs TLS: build plaudit-judge with its `tls` feature"),
-        ));
-    }
-    Ok(())
+    plaudit_core::http::check_base_url(url, cfg!(feature = "tls"), "plaudit-judge")
 }
 
 #[cfg(test)]

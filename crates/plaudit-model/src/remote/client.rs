@@ -143,7 +143,7 @@ impl Client {
     /// Exponential backoff with equal jitter: between half and all of
     /// `retry_base · 2^(attempt-1)`, capped at `retry_max`.
     fn backoff(&self, attempt: u32) -> Duration {
-        plaudit_core::retry::backoff(self.settings.retry_base, self.settings.retry_max, attempt)
+        plaudit_core::http::backoff(self.settings.retry_base, self.settings.retry_max, attempt)
     }
 
     async fn attempt(&self, body: Vec<u8>) -> Attempt {
@@ -198,7 +198,7 @@ impl Client {
         }
         let error = CallError::Transport {
             url: self.settings.url.clone(),
-            message: plaudit_core::retry::error_chain(e),
+            message: plaudit_core::http::error_chain(e),
             attempts: 0,
         };
         if e.is_builder() {

@@ -350,19 +350,7 @@ pub(crate) fn resolve(
 }
 
 fn check_url(url: &str) -> Result<(), BuildError> {
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(BuildError::param(
-            "base_url",
-            format!("the base URL {url:?} must start with http:// or https://"),
-        ));
-    }
-    if url.starts_with("https://") && !cfg!(feature = "tls") {
-        return Err(BuildError::param(
-            "base_url",
-            format!("the base URL {url:?} needs TLS: build plaudit-model with its `tls` feature"),
-        ));
-    }
-    Ok(())
+    plaudit_core::http::check_base_url(url, cfg!(feature = "tls"), "plaudit-model")
 }
 
 #[cfg(test)]

@@ -1,9 +1,31 @@
 //! What every HTTP client of plaudit (the judges', the served reward
-//! models') does the same way when a call fails: back off exponentially
-//! with jitter, and describe the error with its causes.
+//! models') does the same way: check the base URL a spec gives, back off
+//! exponentially with jitter when a call fails, and describe the error
+//! with its causes.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use crate::BuildError;
+
+/// Checks a spec's `base_url`: `http://` or `https://`, the latter only
+/// when the client was built with TLS (`tls`, the feature of `crate_name`
+/// that enables it).
+pub fn check_base_url(url: &str, tls: bool, crate_name: &str) -> Result<(), BuildError> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(BuildError::param(
+            "base_url",
+            format!("the base URL {url:?} must start with http:// or https://"),
+        ));
+    }
+    if url.starts_with("https://") && !tls {
+        return Err(BuildError::param(
+            "base_url",
+            format!("the base URL {url:?} needs TLS: build {crate_name} with its `tls` feature"),
+        ));
+    }
+    Ok(())
+}
 
 /// Exponential backoff with equal jitter: between half and all of
 /// `base · 2^(attempt-1)`, capped at `max`.
@@ -55,6 +77,20 @@ mod tests {
         let u: Vec<f64> = (0..1000).map(|_| unit_random()).collect();
         assert!(u.iter().all(|x| (0.0..1.0).contains(x)));
         assert!(u.iter().any(|&x| x < 0.5) && u.iter().any(|&x| x >= 0.5));
+    }
+
+    #[test]
+    fn base_urls_need_a_scheme_and_tls_for_https() {
+        assert!(check_base_url("http://localhost:8000", false, "c").is_ok());
+        assert!(check_base_url("https://api.example.com", true, "c").is_ok());
+        let e = check_base_url("localhost:8000", true, "c").unwrap_err();
+        assert!(e.to_string().contains("must start with http://"), "{e}");
+        let e = check_base_url("https://api.example.com", false, "plaudit-x").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("build plaudit-x with its `tls` feature"),
+            "{e}"
+        );
     }
 
     #[test]
