@@ -1,12 +1,16 @@
 //! What every HTTP client of plaudit (the judges', the served reward
 //! models') does the same way: check the base URL a spec gives, back off
-//! exponentially with jitter when a call fails, and describe the error
-//! with its causes.
+//! exponentially with jitter when a call fails, wait as long as a server's
+//! `Retry-After` asks, and describe the error with its causes.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::BuildError;
+
+mod retry_after;
+
+pub use retry_after::retry_after;
 
 /// Checks a spec's `base_url`: `http://` or `https://`, the latter only
 /// when the client was built with TLS (`tls`, the feature of `crate_name`

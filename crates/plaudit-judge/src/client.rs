@@ -20,7 +20,6 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 use crate::limit::Bucket;
-use crate::retry_after::retry_after;
 
 /// How the judge is asked for JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -414,7 +413,11 @@ impl Client {
             Err(e) => return self.send_error(&e),
         };
         let status = response.status();
-        let wait = retry_after(response.headers(), SystemTime::now());
+        let headers = response.headers();
+        let wait = plaudit_core::http::retry_after(
+            |name| headers.get(name)?.to_str().ok(),
+            SystemTime::now(),
+        );
         let text = match response.text().await {
             Ok(t) => t,
             Err(e) => return self.send_error(&e),

@@ -72,7 +72,6 @@ mod pairwise;
 mod params;
 mod principles;
 mod prompt;
-mod retry_after;
 mod rubric;
 mod score;
 

@@ -2,10 +2,10 @@
 //!
 //! Retried: 408, 429, 502, 503 and 504, timeouts and connection errors,
 //! with exponential backoff and jitter, or after the wait the server names
-//! (`retry-after-ms`, or `Retry-After` in seconds). Not retried: any other
-//! status. A 400, 413, 422 or 500 usually means one input of the batch is
-//! bad (too long for the model, say); the batcher then splits the batch to
-//! find it, so the other inputs keep their scores.
+//! (`retry-after-ms`, or `Retry-After` in seconds or as an HTTP-date). Not
+//! retried: any other status. A 400, 413, 422 or 500 usually means one
+//! input of the batch is bad (too long for the model, say); the batcher
+//! then splits the batch to find it, so the other inputs keep their scores.
 
 use std::time::{Duration, Instant};
 
@@ -161,7 +161,7 @@ impl Client {
             Err(e) => return self.send_error(&e),
         };
         let status = response.status();
-        let wait = retry_after(response.headers());
+        let wait = server_wait(response.headers(), std::time::SystemTime::now());
         let text = match response.text().await {
             Ok(t) => t,
             Err(e) => return self.send_error(&e),
@@ -209,44 +209,37 @@ impl Client {
     }
 }
 
-/// The wait the server asks for: `retry-after-ms`, else `Retry-After` in
-/// seconds. An HTTP-date `Retry-After` is ignored (the backoff applies).
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let number = |name: &str| {
-        headers
-            .get(name)?
-            .to_str()
-            .ok()?
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite() && *v >= 0.0)
-    };
-    if let Some(ms) = number("retry-after-ms") {
-        return Duration::try_from_secs_f64(ms / 1000.0).ok();
-    }
-    number("retry-after").and_then(|s| Duration::try_from_secs_f64(s).ok())
+/// The wait a response asks for ([`plaudit_core::http::retry_after`]:
+/// `retry-after-ms`, else `Retry-After` as seconds or an HTTP-date).
+fn server_wait(
+    headers: &reqwest::header::HeaderMap,
+    now: std::time::SystemTime,
+) -> Option<Duration> {
+    plaudit_core::http::retry_after(|name| headers.get(name)?.to_str().ok(), now)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use reqwest::header::{HeaderMap, HeaderValue};
+    use std::time::{SystemTime, UNIX_EPOCH};
 
     #[test]
-    fn retry_after_prefers_milliseconds_and_ignores_dates() {
+    fn retry_after_prefers_milliseconds_and_reads_dates() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_445_412_480 - 30);
         let mut h = HeaderMap::new();
-        assert_eq!(retry_after(&h), None);
+        assert_eq!(server_wait(&h, now), None);
         h.insert("retry-after", HeaderValue::from_static("2"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        assert_eq!(server_wait(&h, now), Some(Duration::from_secs(2)));
         h.insert("retry-after-ms", HeaderValue::from_static("250"));
-        assert_eq!(retry_after(&h), Some(Duration::from_millis(250)));
+        assert_eq!(server_wait(&h, now), Some(Duration::from_millis(250)));
         let mut h = HeaderMap::new();
         h.insert(
             "retry-after",
             HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
         );
-        assert_eq!(retry_after(&h), None);
+        assert_eq!(server_wait(&h, now), Some(Duration::from_secs(30)));
+        assert_eq!(server_wait(&h, SystemTime::now()), Some(Duration::ZERO));
     }
 
     #[test]

@@ -15,12 +15,15 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::HeaderMap;
-
-/// The wait the server asks for, if it names one that can be read; `now`
-/// is the local clock, against which a date is measured.
-pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let header = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
+/// The wait the server asks for, if it names one that can be read.
+/// `header` looks a response header up by its lowercase name (its value,
+/// when it is text); `now` is the local clock, against which a date is
+/// measured.
+pub fn retry_after<'a>(
+    header: impl Fn(&str) -> Option<&'a str>,
+    now: SystemTime,
+) -> Option<Duration> {
+    let header = |name: &str| header(name).map(str::trim);
     let seconds = |text: &str| {
         text.parse::<f64>()
             .ok()
@@ -170,17 +173,16 @@ fn year_of(now: SystemTime) -> i64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use reqwest::header::HeaderValue;
 
     /// 1994-11-06T08:49:37Z, the RFC's example.
     const EXAMPLE: u64 = 784_111_777;
 
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.insert(*k, HeaderValue::from_str(v).unwrap());
-        }
-        h
+    /// [`retry_after`] of a response with these headers.
+    fn wait(pairs: &[(&str, &str)], now: SystemTime) -> Option<Duration> {
+        retry_after(
+            |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| *v),
+            now,
+        )
     }
 
     fn at(secs: u64) -> SystemTime {
@@ -190,13 +192,13 @@ mod tests {
     #[test]
     fn milliseconds_win_over_seconds() {
         let now = SystemTime::now();
-        assert_eq!(retry_after(&HeaderMap::new(), now), None);
-        let h = headers(&[("retry-after", "2")]);
-        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(2)));
-        let h = headers(&[("retry-after", "2"), ("retry-after-ms", "250")]);
-        assert_eq!(retry_after(&h, now), Some(Duration::from_millis(250)));
+        assert_eq!(wait(&[], now), None);
+        let h: &[(&str, &str)] = &[("retry-after", "2")];
+        assert_eq!(wait(h, now), Some(Duration::from_secs(2)));
+        let h: &[(&str, &str)] = &[("retry-after", "2"), ("retry-after-ms", "250")];
+        assert_eq!(wait(h, now), Some(Duration::from_millis(250)));
         for bad in ["-1", "soon", "NaN", ""] {
-            assert_eq!(retry_after(&headers(&[("retry-after", bad)]), now), None);
+            assert_eq!(wait(&[("retry-after", bad)], now), None);
         }
     }
 
@@ -249,16 +251,13 @@ mod tests {
 
     #[test]
     fn a_date_is_a_wait_from_now_and_the_past_is_now() {
-        let h = headers(&[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")]);
+        let h: &[(&str, &str)] = &[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")];
         let date = 1_445_412_480;
-        assert_eq!(
-            retry_after(&h, at(date - 90)),
-            Some(Duration::from_secs(90))
-        );
-        assert_eq!(retry_after(&h, at(date + 5)), Some(Duration::ZERO));
+        assert_eq!(wait(h, at(date - 90)), Some(Duration::from_secs(90)));
+        assert_eq!(wait(h, at(date + 5)), Some(Duration::ZERO));
         // Seconds still win when the value is a number.
-        let h = headers(&[("retry-after", "3")]);
-        assert_eq!(retry_after(&h, at(date)), Some(Duration::from_secs(3)));
+        let h: &[(&str, &str)] = &[("retry-after", "3")];
+        assert_eq!(wait(h, at(date)), Some(Duration::from_secs(3)));
     }
 
     /// Walking the calendar a day at a time from 1970 to 2200 meets every
