@@ -6,12 +6,13 @@ judge that answers in 20 ms, in one run.
     python3 bench/judge/run.py --samples 200 --concurrency 16 --no-write
 
 Steps:
-1. probe the stub judges: examples/judge/scripted_judge.py (threads) and
-   bench/judge/fast_judge.py (asyncio, same protocol and verdicts) are each
-   driven by a bare asyncio client (raw sockets, C keep-alive connections,
-   no HTTP library) to see how close each gets to the ideal
+1. probe the stub judges: examples/judge/scripted_judge.py (threads),
+   bench/judge/fast_judge.py (asyncio) and the judge_stub example of
+   plaudit-judge (axum on tokio), all with the same protocol and verdicts,
+   are each driven by a bare asyncio client (raw sockets, C keep-alive
+   connections, no HTTP library) to see how close each gets to the ideal
    `calls x delay / C` by itself. The benchmark runs on the server given by
-   --server (default: fast), for both sides;
+   --server (default: rust), for both sides;
 2. make N samples (GSM8K test questions with their reference solutions,
    from ../shared/data/math/gsm8k_test.jsonl, else examples/gsm8k-rollouts.jsonl
    cycled with unique ids) and a spec with one `judge.rubric` aspect of 5
@@ -51,7 +52,9 @@ VENV = ROOT / "target" / "bench-venv"
 SERVERS = {
     "stdlib": ROOT / "examples" / "judge" / "scripted_judge.py",
     "fast": HERE / "fast_judge.py",
+    "rust": ROOT / "crates" / "plaudit-judge" / "examples" / "judge_stub.rs",
 }
+RUST_STUB = ROOT / "target" / "release" / "examples" / "judge_stub"
 CRITERIA = [
     "States a final numeric answer",
     "The final answer matches the reference answer",
@@ -76,9 +79,9 @@ class Stub:
     def __init__(self, kind, delay_ms):
         self.kind = kind
         self.port = free_port()
+        program = [str(RUST_STUB)] if kind == "rust" else [sys.executable, str(SERVERS[kind])]
         self.proc = subprocess.Popen(
-            [sys.executable, str(SERVERS[kind]), "--port", str(self.port),
-             "--delay-ms", str(delay_ms)],
+            program + ["--port", str(self.port), "--delay-ms", str(delay_ms)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 10
         while True:
@@ -211,10 +214,14 @@ criteria = [
 
 
 def ensure_plaudit():
-    """cargo build --release -p plaudit-cli (a no-op when up to date)."""
+    """cargo build --release -p plaudit-cli, and the Rust stub (no-ops when
+    up to date)."""
     t0 = time.perf_counter()
+    quiet = subprocess.DEVNULL if PLAUDIT.exists() and RUST_STUB.exists() else None
     subprocess.run(["cargo", "build", "--release", "-p", "plaudit-cli"], cwd=ROOT, check=True,
-                   stderr=subprocess.DEVNULL if PLAUDIT.exists() else None)
+                   stderr=quiet)
+    subprocess.run(["cargo", "build", "--release", "-p", "plaudit-judge", "--example", "judge_stub"],
+                   cwd=ROOT, check=True, stderr=quiet)
     return time.perf_counter() - t0
 
 
@@ -291,7 +298,7 @@ def main():
     ap.add_argument("--samples", type=int, default=1000)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--delay-ms", type=float, default=20.0)
-    ap.add_argument("--server", choices=sorted(SERVERS), default="fast",
+    ap.add_argument("--server", choices=sorted(SERVERS), default="rust",
                     help="the stub both sides are measured on")
     ap.add_argument("--no-probe", action="store_true", help="skip the stub probes")
     ap.add_argument("--no-unlimited", action="store_true",
@@ -311,7 +318,7 @@ def main():
 
     probes = []
     if not args.no_probe:
-        for kind in ("stdlib", "fast"):
+        for kind in ("stdlib", "fast", "rust"):
             pr = probe(kind, n, c, delay)
             probes.append(pr)
             print(describe_probe(pr, c), flush=True)
