@@ -12,34 +12,18 @@ fn root() -> PathBuf {
 
 /// The ```toml blocks of a Markdown file that are whole specs, with their
 /// first line number.
-fn spec_blocks(text: &str) -> Vec<(usize, String)> {
-    let mut blocks = Vec::new();
-    let mut current: Option<(usize, String)> = None;
-    for (i, line) in text.lines().enumerate() {
-        match &mut current {
-            None if line.trim_start().starts_with("```toml") => {
-                current = Some((i + 2, String::new()))
-            }
-            Some(_) if line.trim_start().starts_with("```") => {
-                let (at, body) = current.take().unwrap();
-                if body.contains("[[aspect]]") {
-                    blocks.push((at, body));
-                }
-            }
-            Some((_, body)) => {
-                body.push_str(line);
-                body.push('\n');
-            }
-            None => {}
-        }
-    }
+fn spec_blocks(file: &str, text: &str) -> Vec<(usize, String)> {
+    let blocks = plaudit_core::spec::toml_blocks(text).unwrap_or_else(|e| panic!("{file}: {e}"));
     blocks
+        .into_iter()
+        .filter(|(_, body)| body.contains("[[aspect]]"))
+        .collect()
 }
 
 fn check(file: &str, min_blocks: usize) {
     let path = root().join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
-    let blocks = spec_blocks(&text);
+    let blocks = spec_blocks(file, &text);
     assert!(
         blocks.len() >= min_blocks,
         "{file} has {} spec examples",

@@ -155,9 +155,9 @@ mod tests {
         let mut registry = Registry::new();
         register(&mut registry);
         let mut built = Vec::new();
-        for block in doc.split("```toml\n").skip(1) {
-            let block = block.split("```").next().unwrap();
-            let spec: toml::Table = toml::from_str(block).unwrap();
+        for (line, block) in plaudit_core::spec::toml_blocks(doc).unwrap() {
+            let spec: toml::Table = toml::from_str(&block)
+                .unwrap_or_else(|e| panic!("docs/judges.md:{line}: {e}\n{block}"));
             for aspect in spec["aspect"].as_array().unwrap() {
                 let kind = aspect["kind"].as_str().unwrap();
                 let params: serde_json::Map<String, Value> = aspect
@@ -169,7 +169,7 @@ mod tests {
                     .collect();
                 let entry = registry.get(kind).unwrap();
                 if let Err(e) = (entry.build)(&params, &Default::default()) {
-                    panic!("{kind}: {e}\n{block}");
+                    panic!("docs/judges.md:{line}: {kind}: {e}\n{block}");
                 }
                 built.push(kind.to_owned());
             }

@@ -20,27 +20,6 @@ fn doc() -> String {
     std::fs::read_to_string(repo_root().join("docs/models.md")).expect("docs/models.md is readable")
 }
 
-/// The ```toml blocks of a markdown text, with the line each starts on.
-fn toml_blocks(markdown: &str) -> Vec<(usize, String)> {
-    let mut blocks = Vec::new();
-    let mut current: Option<(usize, String)> = None;
-    for (i, line) in markdown.lines().enumerate() {
-        match &mut current {
-            None if line.trim_start().starts_with("```toml") => {
-                current = Some((i + 2, String::new()))
-            }
-            None => {}
-            Some(_) if line.trim_start().starts_with("```") => blocks.extend(current.take()),
-            Some((_, text)) => {
-                text.push_str(line);
-                text.push('\n');
-            }
-        }
-    }
-    assert!(current.is_none(), "an unclosed ```toml block");
-    blocks
-}
-
 #[test]
 fn every_toml_example_is_a_spec_that_builds() {
     let mut registry = Registry::new();
@@ -50,7 +29,7 @@ fn every_toml_example_is_a_spec_that_builds() {
     let bcx = BuildContext {
         base_dir: repo_root(),
     };
-    let blocks = toml_blocks(&doc());
+    let blocks = plaudit_core::spec::toml_blocks(&doc()).expect("docs/models.md");
     let mut protocols = std::collections::BTreeSet::new();
     for (line, text) in &blocks {
         let mut source =

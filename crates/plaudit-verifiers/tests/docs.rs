@@ -17,27 +17,6 @@ fn registry() -> Registry {
     r
 }
 
-/// The ```toml blocks of a markdown text, with the line each starts on.
-fn toml_blocks(markdown: &str) -> Vec<(usize, String)> {
-    let mut blocks = Vec::new();
-    let mut current: Option<(usize, String)> = None;
-    for (i, line) in markdown.lines().enumerate() {
-        match &mut current {
-            None if line.trim_start().starts_with("```toml") => {
-                current = Some((i + 1, String::new()))
-            }
-            None => {}
-            Some(_) if line.trim_start().starts_with("```") => blocks.extend(current.take()),
-            Some((_, text)) => {
-                text.push_str(line);
-                text.push('\n');
-            }
-        }
-    }
-    assert!(current.is_none(), "an unclosed ```toml block");
-    blocks
-}
-
 #[test]
 fn every_toml_example_is_a_spec_that_builds() {
     let path = repo_root().join("docs/aspects.md");
@@ -46,7 +25,7 @@ fn every_toml_example_is_a_spec_that_builds() {
     let bcx = BuildContext {
         base_dir: repo_root(),
     };
-    let blocks = toml_blocks(&markdown);
+    let blocks = plaudit_core::spec::toml_blocks(&markdown).expect("docs/aspects.md");
     assert!(
         blocks.len() >= registry.kinds().len(),
         "one example per kind at least"

@@ -7,6 +7,7 @@
 
 mod error;
 mod locate;
+mod markdown;
 mod parse;
 mod validate;
 
@@ -294,5 +295,6 @@ fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     }
 }
 
+pub use markdown::toml_blocks;
 pub use parse::{Format, SpecSource};
 pub use validate::evaluation_order;
