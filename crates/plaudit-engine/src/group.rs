@@ -25,11 +25,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use crossbeam_channel::RecvTimeoutError;
+use crossbeam_channel::Sender;
 use plaudit_core::{Context, Evaluation, Outcome, Sample, Scope};
 use rayon::prelude::*;
 
-use crate::run::{Slots, TICK, panic_message};
+use crate::run::{Slots, panic_message, watched_round};
 use crate::{Engine, Inner};
 
 /// A sample's evaluation by a group aspect, made with its group.
@@ -143,48 +143,28 @@ pub(crate) fn evaluate_groups(
     let mut done: Vec<Option<Vec<Grouped>>> = (0..tasks.len()).map(|_| None).collect();
     let mut todo: Vec<usize> = (0..tasks.len()).collect();
     while !todo.is_empty() {
-        let pool = engine
-            .pool
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let slots = Arc::new(Slots::new(pool.current_num_threads()));
-        let cancelled = Arc::new(AtomicBool::new(false));
-        let (tx, rx) = crossbeam_channel::unbounded::<(usize, Vec<Grouped>)>();
-        {
+        let job = {
             let inner = inner.clone();
             let samples = samples.clone();
             let tasks = tasks.clone();
-            let slots = slots.clone();
-            let cancelled = cancelled.clone();
             let todo = todo.clone();
-            pool.spawn(move || {
+            move |slots: Arc<Slots>,
+                  cancelled: Arc<AtomicBool>,
+                  tx: Sender<(usize, Vec<Grouped>)>| {
                 todo.par_iter().with_max_len(1).for_each_with(tx, |tx, &t| {
                     if !cancelled.load(Ordering::Relaxed) {
                         let out = call(&inner, &samples, &tasks[t], t, &slots);
                         let _ = tx.send((t, out));
                     }
                 });
-            });
-        }
-        let mut stuck = None;
-        loop {
-            match rx.recv_timeout(TICK) {
-                Ok((t, out)) => done[t] = Some(out),
-                Err(RecvTimeoutError::Disconnected) => break,
-                Err(RecvTimeoutError::Timeout) => {
-                    if let Some((t, _)) = slots.stuck(inner) {
-                        stuck = Some(t);
-                        break;
-                    }
-                }
             }
-        }
-        while let Ok((t, out)) = rx.try_recv() {
-            done[t] = Some(out);
-        }
-        if let Some(t) = stuck {
-            cancelled.store(true, Ordering::Relaxed);
+        };
+        let stuck = watched_round(engine, job, |event| {
+            if let Some((t, out)) = event {
+                done[t] = Some(out);
+            }
+        });
+        if let Some((t, _)) = stuck {
             let task = &tasks[t];
             let timeout = inner.aspects[task.aspect].timeout;
             let e = Evaluation::new(Outcome::timed_out(timeout)).with(
@@ -192,8 +172,6 @@ pub(crate) fn evaluate_groups(
                 "the aspect did not return by its deadline; its worker was given up on",
             );
             done[t] = Some(same(task.members.len(), e, 0));
-            *engine.pool.lock().unwrap_or_else(|e| e.into_inner()) =
-                Arc::new(crate::new_pool(engine.threads));
         }
         todo.retain(|&t| done[t].is_none());
     }

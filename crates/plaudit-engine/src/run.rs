@@ -88,6 +88,60 @@ impl Slots {
     }
 }
 
+/// One round of work on the engine's pool under the watchdog: `job` runs
+/// on the pool with the round's [`Slots`] (each evaluation registers
+/// there), a cancellation flag (set when the round is given up on; workers
+/// stop taking new items) and a channel for its results, which reach
+/// `on_event` on the calling thread as they come (`Some(message)`);
+/// `on_event(None)` says no message came for a [`TICK`]. Returns when the job is done,
+/// or, when an evaluation runs past its deadline plus grace, the (item,
+/// aspect) it was stuck on: the round is then cancelled and the engine's
+/// pool replaced (the held worker stays with the old pool, which ends once
+/// it is free), so the caller can run what is left on a fresh one.
+pub(crate) fn watched_round<M: Send + 'static>(
+    engine: &Engine,
+    job: impl FnOnce(Arc<Slots>, Arc<AtomicBool>, Sender<M>) + Send + 'static,
+    mut on_event: impl FnMut(Option<M>),
+) -> Option<(usize, usize)> {
+    let pool = engine
+        .pool
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let slots = Arc::new(Slots::new(pool.current_num_threads()));
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = crossbeam_channel::unbounded::<M>();
+    {
+        let slots = slots.clone();
+        let cancelled = cancelled.clone();
+        pool.spawn(move || job(slots, cancelled, tx));
+    }
+    let mut stuck = None;
+    loop {
+        match rx.recv_timeout(TICK) {
+            Ok(message) => on_event(Some(message)),
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => {
+                on_event(None);
+                if let Some(hit) = slots.stuck(&engine.inner) {
+                    stuck = Some(hit);
+                    break;
+                }
+            }
+        }
+    }
+    // Whatever arrived before the job ended or was given up on.
+    while let Ok(message) = rx.try_recv() {
+        on_event(Some(message));
+    }
+    if stuck.is_some() {
+        cancelled.store(true, Ordering::Relaxed);
+        *engine.pool.lock().unwrap_or_else(|e| e.into_inner()) =
+            Arc::new(crate::new_pool(engine.threads));
+    }
+    stuck
+}
+
 pub(crate) fn score_batch(engine: &Engine, samples: &Arc<Vec<Sample>>) -> Vec<Score> {
     let inner = &engine.inner;
     let n = samples.len();
@@ -314,27 +368,17 @@ fn dispatch(
     let mut abandoned: HashMap<usize, Vec<usize>> = HashMap::new();
 
     while !todo.is_empty() {
-        let pool = engine
-            .pool
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let slots = Arc::new(Slots::new(pool.current_num_threads()));
-        let cancelled = Arc::new(AtomicBool::new(false));
-        // Results travel a chunk at a time: one message (and at most one
-        // wake-up of the waiting thread) per CHUNK samples, not per sample.
-        let (tx, rx) = crossbeam_channel::unbounded::<Vec<(usize, SampleRun)>>();
-        {
+        let job = {
             let inner = engine.inner.clone();
             let samples = samples.clone();
             let prefilled = prefilled.clone();
             let grouped = grouped.clone();
-            let slots = slots.clone();
-            let cancelled = cancelled.clone();
             let todo = todo.clone();
             let abandoned = abandoned.clone();
             let chunk_size = inner.chunk;
-            pool.spawn(move || {
+            move |slots: Arc<Slots>,
+                  cancelled: Arc<AtomicBool>,
+                  tx: Sender<Vec<(usize, SampleRun)>>| {
                 let work = |tx: &mut Sender<Vec<(usize, SampleRun)>>, chunk: &[usize]| {
                     let mut runs = Vec::with_capacity(chunk.len());
                     for &s in chunk {
@@ -357,52 +401,30 @@ fn dispatch(
                 } else {
                     todo.par_chunks(chunk_size).for_each_with(tx, work);
                 }
-            });
-        }
-
-        let mut stuck = None;
-        loop {
-            match rx.recv_timeout(TICK) {
-                Ok(runs) => {
-                    for (s, run) in runs {
-                        if let Some(w) = writer.as_deref_mut() {
-                            w.add(s, &run);
-                        }
-                        done[s] = Some(run);
-                    }
-                    if let Some(w) = writer.as_deref_mut() {
-                        w.write(engine, false);
-                    }
-                }
-                Err(RecvTimeoutError::Disconnected) => break,
-                Err(RecvTimeoutError::Timeout) => {
-                    // Idle: a good moment to write what is queued.
-                    if let Some(w) = writer.as_deref_mut() {
-                        w.write(engine, true);
-                    }
-                    if let Some(hit) = slots.stuck(&engine.inner) {
-                        stuck = Some(hit);
-                        break;
-                    }
-                }
             }
-        }
-        // Whatever arrived before the job ended or was given up on.
-        while let Ok(runs) = rx.try_recv() {
+        };
+        // Results travel a chunk at a time: one message (and at most one
+        // wake-up of the waiting thread) per CHUNK samples, not per sample.
+        let stuck = watched_round(engine, job, |event| {
+            let Some(runs) = event else {
+                // Idle: a good moment to write what is queued.
+                if let Some(w) = writer.as_deref_mut() {
+                    w.write(engine, true);
+                }
+                return;
+            };
             for (s, run) in runs {
                 if let Some(w) = writer.as_deref_mut() {
                     w.add(s, &run);
                 }
                 done[s] = Some(run);
             }
-        }
+            if let Some(w) = writer.as_deref_mut() {
+                w.write(engine, false);
+            }
+        });
         if let Some((s, a)) = stuck {
-            cancelled.store(true, Ordering::Relaxed);
             abandoned.entry(s).or_default().push(a);
-            // The held worker stays with the old pool, which ends once it is
-            // free; the rest of the batch runs on a fresh one.
-            *engine.pool.lock().unwrap_or_else(|e| e.into_inner()) =
-                Arc::new(crate::new_pool(engine.threads));
         }
         todo.retain(|&s| done[s].is_none());
     }

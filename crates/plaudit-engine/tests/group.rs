@@ -31,7 +31,8 @@ fn calls(tag: &str) -> Vec<Vec<String>> {
 /// Scores every member with the size of the call it came in (so a verdict
 /// visibly depends on the group). Panics on a response containing "boom",
 /// returns one evaluation too few when one contains "short", sleeps past
-/// its deadline when one contains "slow".
+/// its deadline when one contains "slow", and far past the watchdog's
+/// grace (as if it never returned) when one contains "stuck".
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct GroupSize {
@@ -51,6 +52,9 @@ impl Aspect for GroupSize {
         assert!(!has("boom"), "boom in the group");
         if has("slow") {
             std::thread::sleep(cx.timeout() + Duration::from_millis(50));
+        }
+        if has("stuck") {
+            std::thread::sleep(cx.timeout() + Duration::from_secs(3));
         }
         let n = samples.len() - usize::from(has("short"));
         (0..n)
@@ -223,6 +227,31 @@ fn a_panic_or_a_wrong_length_fails_only_its_group() {
         scores[6].aspect("size").unwrap().outcome().value(),
         Some(1.0)
     );
+}
+
+#[test]
+fn a_group_call_that_never_returns_is_abandoned_and_the_rest_goes_on() {
+    let e = build(&spec("stuck"), None);
+    let scores = e.score_batch(vec![
+        member("h1", "hung", "stuck"),
+        member("h2", "hung", "fine"),
+        member("a1", "a", "fine"),
+        member("b1", "b", "fine"),
+        member("b2", "b", "fine"),
+    ]);
+    for i in [0, 1] {
+        let result = scores[i].aspect("size").unwrap();
+        assert_eq!(result.outcome().status(), Status::TimedOut);
+        assert!(result.evaluation.details.contains_key("abandoned"));
+    }
+    let v = values(&scores);
+    assert_eq!(
+        (v["a1"], v["b1"], v["b2"]),
+        (Some(1.0), Some(2.0), Some(2.0))
+    );
+    // The engine goes on, on a fresh pool.
+    let again = e.score_batch(vec![member("c1", "c", "fine")]);
+    assert_eq!(values(&again)["c1"], Some(1.0));
 }
 
 #[test]
