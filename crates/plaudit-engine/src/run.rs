@@ -93,11 +93,12 @@ impl Slots {
 /// there), a cancellation flag (set when the round is given up on; workers
 /// stop taking new items) and a channel for its results, which reach
 /// `on_event` on the calling thread as they come (`Some(message)`);
-/// `on_event(None)` says no message came for a [`TICK`]. Returns when the job is done,
-/// or, when an evaluation runs past its deadline plus grace, the (item,
-/// aspect) it was stuck on: the round is then cancelled and the engine's
-/// pool replaced (the held worker stays with the old pool, which ends once
-/// it is free), so the caller can run what is left on a fresh one.
+/// `on_event(None)` says no message came for a [`TICK`]. Returns `None`
+/// when the job is done; when an evaluation runs past its deadline plus
+/// grace, the (item, aspect) it was stuck on: the round is then cancelled
+/// and the engine's pool replaced (the held worker stays with the old
+/// pool, which ends once it is free), so the caller can run what is left
+/// on a fresh one.
 pub(crate) fn watched_round<M: Send + 'static>(
     engine: &Engine,
     job: impl FnOnce(Arc<Slots>, Arc<AtomicBool>, Sender<M>) + Send + 'static,
