@@ -13,7 +13,7 @@ use plaudit_core::spec::{Format, SpecSource};
 use plaudit_core::{Sample, Score, Status};
 use plaudit_engine::{Cache, Engine};
 use serde_json::{Value, json};
-use support::{Scripted, Stub};
+use support::{ChatRequest as _, ChatScripts as _, Scripted, Stub};
 
 fn quality(text: &str) -> u32 {
     text.split_whitespace().nth(1).unwrap().parse().unwrap()

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use serde_json::{Value, json};
 
 use plaudit_core::{Cost, Evaluation, Sample, Scope, Status};
-use support::{Request, Scripted, Stub, cx, judge};
+use support::{ChatRequest as _, ChatScripts as _, Request, Scripted, Stub, cx, judge};
 
 const HAIKU: &str = "Write a haiku about rain.";
 const LIMERICK: &str = "Write a limerick about cats.";

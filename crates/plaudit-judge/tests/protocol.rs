@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Value, json};
 
 use plaudit_core::{Context, Sample, Status};
-use support::{Request, Scripted, Stub, cx, http_date, judge};
+use support::{ChatRequest as _, ChatScripts as _, Request, Scripted, Stub, cx, http_date, judge};
 
 const VERDICT: &str = r#"{"critique": "ok", "score": 10}"#;
 

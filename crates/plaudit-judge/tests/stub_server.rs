@@ -17,7 +17,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use plaudit_core::{Context, Evaluation, Sample, Status};
-use support::{Scripted, Stub, cx, judge};
+use support::{ChatRequest as _, ChatScripts as _, Scripted, Stub, cx, judge};
 
 fn sample(response: &str) -> Sample {
     Sample::new("s", response).with_prompt("What is the capital of France?")

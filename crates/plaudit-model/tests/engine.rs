@@ -10,7 +10,7 @@ use std::sync::Arc;
 use plaudit_core::spec::{Format, SpecSource};
 use plaudit_core::{Sample, Status};
 use plaudit_engine::{Cache, Engine};
-use support::{Server, Stub, by_length};
+use support::{ModelRequest as _, Server, Stub, by_length};
 
 fn spec(stub: &Stub) -> SpecSource {
     let text = format!(

@@ -16,7 +16,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use plaudit_core::{Aspect, Context, Evaluation, Outcome, Sample, Status};
-use support::{Scripted, Server, Stub, answer, by_length, chat_text, cx, remote, try_remote};
+use support::{
+    ModelRequest as _, ModelScripts as _, Scripted, Server, Stub, answer, by_length, chat_text, cx,
+    remote, try_remote,
+};
 
 fn samples(n: usize) -> Vec<Sample> {
     (0..n)

@@ -6,42 +6,32 @@
 
 #![allow(dead_code)]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, Response, StatusCode};
-use axum::routing::post;
 use serde_json::{Value, json};
 
 use plaudit_core::{Aspect, BuildContext, Context, Registry};
+use plaudit_testkit::ScriptedServer;
+pub use plaudit_testkit::{Request, Scripted};
 
-/// One request as the server saw it.
-#[derive(Debug, Clone)]
-pub struct Request {
-    /// Its place in arrival order, from 0.
-    pub n: usize,
-    /// The JSON body.
-    pub body: Value,
-    /// The `Authorization` header.
-    pub auth: Option<String>,
-    /// When it arrived.
-    pub at: Instant,
+/// What a judge test reads from a chat-completions request.
+pub trait ChatRequest {
+    /// The user message.
+    fn user(&self) -> &str;
+    /// The text between `<tag>` and `</tag>` in the user message.
+    fn fenced(&self, tag: &str) -> Option<&str>;
+    /// `response_format.type`, when there is one.
+    fn format(&self) -> Option<&str>;
 }
 
-impl Request {
-    /// The user message.
-    pub fn user(&self) -> &str {
+impl ChatRequest for Request {
+    fn user(&self) -> &str {
         self.body["messages"][1]["content"]
             .as_str()
             .unwrap_or_default()
     }
 
-    /// The text between `<tag>` and `</tag>` in the user message.
-    pub fn fenced(&self, tag: &str) -> Option<&str> {
+    fn fenced(&self, tag: &str) -> Option<&str> {
         let user = self.user();
         let open = format!("<{tag}>\n");
         let start = user.find(&open)? + open.len();
@@ -49,26 +39,28 @@ impl Request {
         Some(&user[start..end])
     }
 
-    /// `response_format.type`, when there is one.
-    pub fn format(&self) -> Option<&str> {
+    fn format(&self) -> Option<&str> {
         self.body["response_format"]["type"].as_str()
     }
 }
 
-/// What the server answers to one request.
-#[derive(Debug, Clone)]
-pub struct Scripted {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-    delay: Duration,
-}
-
-impl Scripted {
+/// The answers of a chat-completions server.
+pub trait ChatScripts {
     /// A chat completion whose message is `content` (10 prompt tokens,
     /// 5 completion tokens).
-    pub fn reply(content: &str) -> Self {
-        Self::completion(json!({
+    fn reply(content: &str) -> Scripted;
+    /// A chat completion with token log-probabilities: `tokens` are the
+    /// reply's tokens, each with its alternatives.
+    fn reply_with_logprobs(tokens: &[(&str, &[(&str, f64)])]) -> Scripted;
+    /// An error status with an OpenAI-style error body.
+    fn status(status: u16) -> Scripted;
+    /// An error status whose body is `body` as is (JSON).
+    fn error(status: u16, body: &str) -> Scripted;
+}
+
+impl ChatScripts for Scripted {
+    fn reply(content: &str) -> Scripted {
+        Scripted::json(json!({
             "id": "chatcmpl-stub",
             "object": "chat.completion",
             "model": "stub-judge",
@@ -78,9 +70,7 @@ impl Scripted {
         }))
     }
 
-    /// A chat completion with token log-probabilities: `tokens` are the
-    /// reply's tokens, each with its alternatives.
-    pub fn reply_with_logprobs(tokens: &[(&str, &[(&str, f64)])]) -> Self {
+    fn reply_with_logprobs(tokens: &[(&str, &[(&str, f64)])]) -> Scripted {
         let content: String = tokens.iter().map(|t| t.0).collect();
         let logprobs: Vec<Value> = tokens
             .iter()
@@ -91,7 +81,7 @@ impl Scripted {
                 })
             })
             .collect();
-        Self::completion(json!({
+        Scripted::json(json!({
             "model": "stub-judge",
             "choices": [{"index": 0, "finish_reason": "stop",
                          "message": {"role": "assistant", "content": content},
@@ -100,141 +90,32 @@ impl Scripted {
         }))
     }
 
-    fn completion(body: Value) -> Self {
-        Self {
-            status: 200,
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: body.to_string(),
-            delay: Duration::ZERO,
-        }
+    fn status(status: u16) -> Scripted {
+        Scripted::json(json!({"error": {"message": format!("scripted {status}"), "type": "stub"}}))
+            .with_status(status)
     }
 
-    /// An error status with an OpenAI-style error body.
-    pub fn status(status: u16) -> Self {
-        Self {
-            status,
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: json!({"error": {"message": format!("scripted {status}"), "type": "stub"}})
-                .to_string(),
-            delay: Duration::ZERO,
-        }
-    }
-
-    /// An error status whose body is `body` as is (JSON).
-    pub fn error(status: u16, body: &str) -> Self {
-        Self {
-            status,
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: body.into(),
-            delay: Duration::ZERO,
-        }
-    }
-
-    /// A 200 whose body is `body` as is.
-    pub fn raw(body: &str) -> Self {
-        Self {
-            status: 200,
-            headers: Vec::new(),
-            body: body.into(),
-            delay: Duration::ZERO,
-        }
-    }
-
-    /// Adds a header.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    /// Answers after `delay`.
-    pub fn after(mut self, delay: Duration) -> Self {
-        self.delay = delay;
-        self
+    fn error(status: u16, body: &str) -> Scripted {
+        Scripted::raw(body)
+            .header("content-type", "application/json")
+            .with_status(status)
     }
 }
 
-type Script = dyn Fn(&Request) -> Scripted + Send + Sync;
-
-struct State_ {
-    script: Box<Script>,
-    requests: Mutex<Vec<Request>>,
-    count: AtomicUsize,
-    in_flight: AtomicUsize,
-    max_in_flight: AtomicUsize,
-}
-
-/// The running server; it stops when dropped.
+/// A chat-completions server; it stops when dropped.
 pub struct Stub {
     /// `http://127.0.0.1:PORT/v1`.
     pub base_url: String,
-    state: Arc<State_>,
-    _runtime: tokio::runtime::Runtime,
-}
-
-/// Decrements the in-flight count when a request ends, answered or not.
-struct InFlight(Arc<State_>);
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-async fn chat(
-    State(state): State<Arc<State_>>,
-    headers: HeaderMap,
-    body: String,
-) -> Response<Body> {
-    let n = state.count.fetch_add(1, Ordering::SeqCst);
-    let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-    state.max_in_flight.fetch_max(now, Ordering::SeqCst);
-    let _guard = InFlight(Arc::clone(&state));
-    let request = Request {
-        n,
-        body: serde_json::from_str(&body).unwrap_or(Value::Null),
-        auth: headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        at: Instant::now(),
-    };
-    let scripted = (state.script)(&request);
-    state.requests.lock().unwrap().push(request);
-    tokio::time::sleep(scripted.delay).await;
-    let mut response = Response::builder().status(StatusCode::from_u16(scripted.status).unwrap());
-    for (k, v) in &scripted.headers {
-        response = response.header(k, v);
-    }
-    response.body(Body::from(scripted.body)).unwrap()
+    server: ScriptedServer,
 }
 
 impl Stub {
     /// Starts a server that answers every request with `script(request)`.
     pub fn start(script: impl Fn(&Request) -> Scripted + Send + Sync + 'static) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let state = Arc::new(State_ {
-            script: Box::new(script),
-            requests: Mutex::new(Vec::new()),
-            count: AtomicUsize::new(0),
-            in_flight: AtomicUsize::new(0),
-            max_in_flight: AtomicUsize::new(0),
-        });
-        let app = Router::new()
-            .route("/v1/chat/completions", post(chat))
-            .with_state(Arc::clone(&state));
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let port = listener.local_addr().unwrap().port();
-        runtime.spawn(async move { axum::serve(listener, app).await });
+        let server = ScriptedServer::start(&["/v1/chat/completions"], script);
         Self {
-            base_url: format!("http://127.0.0.1:{port}/v1"),
-            state,
-            _runtime: runtime,
+            base_url: format!("{}/v1", server.url()),
+            server,
         }
     }
 
@@ -246,14 +127,12 @@ impl Stub {
 
     /// Every request so far, in arrival order.
     pub fn requests(&self) -> Vec<Request> {
-        let mut r = self.state.requests.lock().unwrap().clone();
-        r.sort_by_key(|r| r.n);
-        r
+        self.server.requests()
     }
 
     /// The most requests the server had in flight at once.
     pub fn max_in_flight(&self) -> usize {
-        self.state.max_in_flight.load(Ordering::SeqCst)
+        self.server.max_in_flight()
     }
 }
 

@@ -7,18 +7,14 @@
 
 #![allow(dead_code)]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, Response, StatusCode, Uri};
-use axum::routing::post;
 use serde_json::{Value, json};
 
 use plaudit_core::{Aspect, BuildContext, Context, Registry};
+use plaudit_testkit::ScriptedServer;
+pub use plaudit_testkit::{Request, Scripted};
 
 /// Which server a stub stands in for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,20 +27,14 @@ pub enum Server {
     Tei,
 }
 
-/// One request as the server saw it.
-#[derive(Debug, Clone)]
-pub struct Request {
-    /// Its place in arrival order, from 0.
-    pub n: usize,
-    pub path: String,
-    pub body: Value,
-    pub auth: Option<String>,
-    pub at: Instant,
+/// What a model test reads from a request, whatever the protocol.
+pub trait ModelRequest {
+    /// The texts of the request.
+    fn texts(&self) -> Vec<String>;
 }
 
-impl Request {
-    /// The texts of the request, whatever the protocol.
-    pub fn texts(&self) -> Vec<String> {
+impl ModelRequest for Request {
+    fn texts(&self) -> Vec<String> {
         let b = &self.body;
         let list = if let Some(input) = b.get("input") {
             input.clone()
@@ -91,55 +81,17 @@ pub fn chat_text(messages: &Value) -> String {
         .join("\n")
 }
 
-/// What the server answers to one request.
-#[derive(Debug, Clone)]
-pub struct Scripted {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-    delay: Duration,
-}
-
-impl Scripted {
-    /// A 200 with this JSON body.
-    pub fn json(body: Value) -> Self {
-        Self::raw(&body.to_string())
-    }
-
-    /// A 200 whose body is `body` as is.
-    pub fn raw(body: &str) -> Self {
-        Self {
-            status: 200,
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: body.into(),
-            delay: Duration::ZERO,
-        }
-    }
-
+/// The answers of a model server.
+pub trait ModelScripts {
     /// An error status with a body like the servers' (`{"error": …}` or
     /// TEI's `{"error", "error_type"}`).
-    pub fn status(status: u16) -> Self {
-        let mut s =
-            Self::json(json!({"error": format!("scripted {status}"), "error_type": "stub"}));
-        s.status = status;
-        s
-    }
+    fn status(status: u16) -> Scripted;
+}
 
-    /// Adds a header.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    /// The body, as JSON.
-    pub fn body_json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap()
-    }
-
-    /// Answers after `delay`.
-    pub fn after(mut self, delay: Duration) -> Self {
-        self.delay = delay;
-        self
+impl ModelScripts for Scripted {
+    fn status(status: u16) -> Scripted {
+        Scripted::json(json!({"error": format!("scripted {status}"), "error_type": "stub"}))
+            .with_status(status)
     }
 }
 
@@ -247,94 +199,35 @@ fn invalid(server: Server, path: &str, b: &Value) -> Option<String> {
     }
 }
 
-type Script = dyn Fn(&Request) -> Scripted + Send + Sync;
-
-struct Shared {
-    server: Server,
-    script: Box<Script>,
-    requests: Mutex<Vec<Request>>,
-    count: AtomicUsize,
-}
-
-/// The running server; it stops when dropped.
+/// A model server's stand-in; it stops when dropped.
 pub struct Stub {
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
-    shared: Arc<Shared>,
-    _runtime: tokio::runtime::Runtime,
-}
-
-async fn handle(
-    State(shared): State<Arc<Shared>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: String,
-) -> Response<Body> {
-    let n = shared.count.fetch_add(1, Ordering::SeqCst);
-    let request = Request {
-        n,
-        path: uri.path().to_owned(),
-        body: serde_json::from_str(&body).unwrap_or(Value::Null),
-        auth: headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        at: Instant::now(),
-    };
-    let scripted = match invalid(shared.server, &request.path, &request.body) {
-        Some(why) => {
-            let mut s = Scripted::json(json!({"error": why}));
-            s.status = 422;
-            s
-        }
-        None => (shared.script)(&request),
-    };
-    shared.requests.lock().unwrap().push(request);
-    tokio::time::sleep(scripted.delay).await;
-    let mut response = Response::builder().status(StatusCode::from_u16(scripted.status).unwrap());
-    for (k, v) in &scripted.headers {
-        response = response.header(k, v);
-    }
-    response.body(Body::from(scripted.body)).unwrap()
+    server: ScriptedServer,
 }
 
 impl Stub {
     /// Starts a server of kind `server` that answers every valid request
-    /// with `script(request)`.
+    /// with `script(request)`, and a request the real server's schema
+    /// rejects with its 422.
     pub fn start(
         server: Server,
         script: impl Fn(&Request) -> Scripted + Send + Sync + 'static,
     ) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let shared = Arc::new(Shared {
-            server,
-            script: Box::new(script),
-            requests: Mutex::new(Vec::new()),
-            count: AtomicUsize::new(0),
-        });
         let paths: &[&str] = match server {
             Server::Vllm => &["/classify", "/pooling"],
             Server::Sglang => &["/classify"],
             Server::Tei => &["/predict", "/rerank"],
         };
-        let mut app = Router::new();
-        for p in paths {
-            app = app.route(p, post(handle));
-        }
-        let app = app.with_state(Arc::clone(&shared));
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let port = listener.local_addr().unwrap().port();
-        runtime.spawn(async move { axum::serve(listener, app).await });
+        let scripted = ScriptedServer::start(paths, move |request| {
+            match invalid(server, &request.path, &request.body) {
+                Some(why) => Scripted::json(json!({"error": why})).with_status(422),
+                None => script(request),
+            }
+        });
         Self {
-            base_url: format!("http://127.0.0.1:{port}"),
-            shared,
-            _runtime: runtime,
+            base_url: scripted.url(),
+            server: scripted,
         }
     }
 
@@ -345,9 +238,7 @@ impl Stub {
 
     /// Every request so far, in arrival order.
     pub fn requests(&self) -> Vec<Request> {
-        let mut r = self.shared.requests.lock().unwrap().clone();
-        r.sort_by_key(|r| r.n);
-        r
+        self.server.requests()
     }
 
     /// How many inputs each request carried, in arrival order.
