@@ -13,7 +13,7 @@
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use super::cpu::{View, activate, layer_norm, matmul, softmax_rows};
+use super::cpu::{View, activate, layer_norm, matmul};
 use super::ops::Activation;
 use super::weights::Weights;
 
@@ -389,11 +389,11 @@ pub(super) fn linear(
     );
 }
 
-/// Multi-head self-attention of each sequence over its own tokens: reads
-/// Q, K and V from the packed `tokens × 3·hidden` matrix and writes the
-/// heads' outputs side by side into `ctx`. With `rel` (DeBERTa), each
-/// score also gets the content-to-position and position-to-content terms
-/// of the layer's relative embeddings.
+/// Multi-head self-attention of each sequence over its own tokens
+/// ([`super::attention`]): Q, K and V from the packed `tokens × 3·hidden`
+/// matrix, the heads' outputs side by side into `ctx`. With `rel`
+/// (DeBERTa), each score also gets the content-to-position and
+/// position-to-content terms of the layer's relative embeddings.
 #[allow(clippy::too_many_arguments)]
 fn attention(
     qkv: &[f32],
@@ -405,38 +405,27 @@ fn attention(
     rel: Option<(&super::deberta::Relative, &super::deberta::RelLayer)>,
     threads: usize,
 ) {
-    let parts = super::split_rows(ctx, offsets, h);
-    let one = |(start, len, out): (usize, usize, &mut [f32])| {
-        let mut scores = vec![0f32; len * len];
-        let qkv = &qkv[start * 3 * h..(start + len) * 3 * h];
-        let d = h / heads;
-        let stride = 3 * h;
-        let index = rel.map(|(r, _)| r.index_table(len));
-        for head in 0..heads {
-            let q = View::rows(&qkv[head * d..], len, d, stride);
-            let k = View::rows(&qkv[h + head * d..], len, d, stride);
-            let v = View::rows(&qkv[2 * h + head * d..], len, d, stride);
-            matmul(&mut scores, len, false, q, k.t(), scale, 1);
-            if let (Some((r, layer)), Some(index)) = (rel, &index) {
-                r.add_bias(&mut scores, layer, q, k, head, d, scale, index);
-            }
-            softmax_rows(&mut scores, len);
-            matmul(
-                &mut out[head * d..],
-                h,
-                false,
-                View::rows(&scores, len, len, len),
-                v,
-                1.0,
-                1,
-            );
-        }
+    let d = h / heads;
+    let shape = super::Heads {
+        heads,
+        kv: heads,
+        d,
     };
-    if threads > 1 {
-        parts.into_par_iter().for_each(one);
-    } else {
-        parts.into_iter().for_each(one);
-    }
+    super::attention(
+        qkv,
+        ctx,
+        offsets,
+        shape,
+        scale,
+        false,
+        |len| rel.map(|(r, _)| r.index_table(len)),
+        |index, head, scores, q, k| {
+            if let (Some((r, layer)), Some(index)) = (rel, index) {
+                r.add_bias(scores, layer, q, k, head, d, scale, index);
+            }
+        },
+        threads,
+    );
 }
 
 #[cfg(test)]

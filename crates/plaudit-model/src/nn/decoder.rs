@@ -16,10 +16,9 @@
 
 use std::collections::BTreeMap;
 
-use rayon::prelude::*;
 use serde::Deserialize;
 
-use super::cpu::{View, matmul, rms_norm, softmax_rows, swiglu};
+use super::cpu::{View, matmul, rms_norm, swiglu};
 use super::weights::Weights;
 
 /// The fields of `config.json` a decoder needs.
@@ -358,7 +357,19 @@ impl Decoder {
                 }
             }
         }
-        causal_attention(&s.qkv, &mut s.ctx, offsets, heads, kv, d, threads);
+        // Causal attention of each sequence over its own tokens, `heads /
+        // kv` query heads sharing each key and value head.
+        super::attention(
+            &s.qkv,
+            &mut s.ctx,
+            offsets,
+            super::Heads { heads, kv, d },
+            1.0 / (d as f32).sqrt(),
+            true,
+            |_| (),
+            |(), _, _, _, _| {},
+            threads,
+        );
         // x += ctx·Woᵀ + bo.
         for row in x.chunks_exact_mut(h) {
             for (v, b) in row.iter_mut().zip(&l.o_bias) {
@@ -458,54 +469,6 @@ impl RopeTable {
             a[j] = x * cos[j] - y * sin[j];
             b[j] = y * cos[j] + x * sin[j];
         }
-    }
-}
-
-/// Causal multi-head attention of each sequence over its own tokens, with
-/// `heads / kv` query heads sharing each key/value head.
-fn causal_attention(
-    qkv: &[f32],
-    ctx: &mut [f32],
-    offsets: &[usize],
-    heads: usize,
-    kv: usize,
-    d: usize,
-    threads: usize,
-) {
-    let width = (heads + 2 * kv) * d;
-    let out_width = heads * d;
-    let parts = super::split_rows(ctx, offsets, out_width);
-    let scale = 1.0 / (d as f32).sqrt();
-    let group = heads / kv;
-    let one = |(start, len, out): (usize, usize, &mut [f32])| {
-        let rows = &qkv[start * width..(start + len) * width];
-        let mut scores = vec![0f32; len * len];
-        for head in 0..heads {
-            let k_head = heads + head / group;
-            let v_head = heads + kv + head / group;
-            let q = View::rows(&rows[head * d..], len, d, width);
-            let k = View::rows(&rows[k_head * d..], len, d, width);
-            let v = View::rows(&rows[v_head * d..], len, d, width);
-            matmul(&mut scores, len, false, q, k.t(), scale, 1);
-            for (r, row) in scores.chunks_exact_mut(len).enumerate() {
-                softmax_rows(&mut row[..=r], r + 1);
-                row[r + 1..].fill(0.0);
-            }
-            matmul(
-                &mut out[head * d..],
-                out_width,
-                false,
-                View::rows(&scores, len, len, len),
-                v,
-                1.0,
-                1,
-            );
-        }
-    };
-    if threads > 1 {
-        parts.into_par_iter().for_each(one);
-    } else {
-        parts.into_iter().for_each(one);
     }
 }
 

@@ -26,6 +26,10 @@ pub(crate) mod decoder;
 pub(crate) mod ops;
 pub(crate) mod weights;
 
+use rayon::prelude::*;
+
+use cpu::{View, matmul, softmax_rows};
+
 /// Where each sequence of a packed batch starts, and the total at the
 /// end: sequence `s` is rows `offsets[s]..offsets[s + 1]`. Every sequence
 /// must hold 1 to `max_len` tokens.
@@ -62,6 +66,80 @@ pub(crate) fn split_rows<'a>(
         rest = tail;
     }
     parts
+}
+
+/// How the heads lie in a row of a packed Q·K·V matrix: `heads` query
+/// heads, then `kv` key heads, then `kv` value heads, each `d` wide. Query
+/// head `h` reads key and value head `h / (heads / kv)` (grouped-query
+/// attention; an encoder has `kv = heads`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Heads {
+    pub heads: usize,
+    pub kv: usize,
+    pub d: usize,
+}
+
+/// Multi-head self-attention of each sequence of a packed batch over its
+/// own tokens: reads Q, K and V from `qkv` (`tokens × (heads + 2·kv)·d`,
+/// laid out as [`Heads`] says) and writes the heads' outputs side by side
+/// into `ctx` (`tokens × heads·d`). Per head: `scores = scale·q·kᵀ`, then
+/// `bias(&seq, head, scores, q, k)` (with `seq = prepare(len)` made once
+/// per sequence: DeBERTa's relative terms), then a softmax over each row —
+/// over a token and those before it only when `causal` — and
+/// `out = scores·v`. Sequences run side by side when `threads > 1`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn attention<S>(
+    qkv: &[f32],
+    ctx: &mut [f32],
+    offsets: &[usize],
+    shape: Heads,
+    scale: f32,
+    causal: bool,
+    prepare: impl Fn(usize) -> S + Sync,
+    bias: impl Fn(&S, usize, &mut [f32], View<'_>, View<'_>) + Sync,
+    threads: usize,
+) {
+    let Heads { heads, kv, d } = shape;
+    let width = (heads + 2 * kv) * d;
+    let out_width = heads * d;
+    let group = heads / kv;
+    let parts = split_rows(ctx, offsets, out_width);
+    let one = |(start, len, out): (usize, usize, &mut [f32])| {
+        let rows = &qkv[start * width..(start + len) * width];
+        let seq = prepare(len);
+        let mut scores = vec![0f32; len * len];
+        for head in 0..heads {
+            let k_head = heads + head / group;
+            let v_head = heads + kv + head / group;
+            let q = View::rows(&rows[head * d..], len, d, width);
+            let k = View::rows(&rows[k_head * d..], len, d, width);
+            let v = View::rows(&rows[v_head * d..], len, d, width);
+            matmul(&mut scores, len, false, q, k.t(), scale, 1);
+            bias(&seq, head, &mut scores, q, k);
+            if causal {
+                for (r, row) in scores.chunks_exact_mut(len).enumerate() {
+                    softmax_rows(&mut row[..=r], r + 1);
+                    row[r + 1..].fill(0.0);
+                }
+            } else {
+                softmax_rows(&mut scores, len);
+            }
+            matmul(
+                &mut out[head * d..],
+                out_width,
+                false,
+                View::rows(&scores, len, len, len),
+                v,
+                1.0,
+                1,
+            );
+        }
+    };
+    if threads > 1 {
+        parts.into_par_iter().for_each(one);
+    } else {
+        parts.into_iter().for_each(one);
+    }
 }
 
 #[cfg(test)]
