@@ -13,7 +13,7 @@
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use super::cpu::{View, activate, layer_norm, matmul};
+use super::cpu::{activate, layer_norm};
 use super::ops::Activation;
 use super::weights::Weights;
 
@@ -313,15 +313,7 @@ impl Bert {
         // x = LayerNorm(x + ctx·Woᵀ + bo): the residual is the product's
         // starting value.
         add_bias(x, &l.attn_out_bias);
-        matmul(
-            x,
-            h,
-            true,
-            View::rows(ctx, tokens, h, h),
-            View::rows(&l.attn_out, h, h, h).t(),
-            1.0,
-            threads,
-        );
+        super::project(x, true, ctx, tokens, h, &l.attn_out, threads);
         norm_rows(x, &l.attn_norm, c.layer_norm_eps, threads);
         // Feed-forward.
         linear(inter, x, tokens, h, &l.up, &l.up_bias, threads);
@@ -333,15 +325,7 @@ impl Bert {
             activate(self.act, inter);
         }
         add_bias(x, &l.down_bias);
-        matmul(
-            x,
-            h,
-            true,
-            View::rows(inter, tokens, i, i),
-            View::rows(&l.down, h, i, i).t(),
-            1.0,
-            threads,
-        );
+        super::project(x, true, inter, tokens, i, &l.down, threads);
         norm_rows(x, &l.out_norm, c.layer_norm_eps, threads);
     }
 }
@@ -374,19 +358,10 @@ pub(super) fn linear(
     bias: &[f32],
     threads: usize,
 ) {
-    let out_width = bias.len();
-    for row in out.chunks_exact_mut(out_width) {
+    for row in out.chunks_exact_mut(bias.len()) {
         row.copy_from_slice(bias);
     }
-    matmul(
-        out,
-        out_width,
-        true,
-        View::rows(x, tokens, width, width),
-        View::rows(w, out_width, width, width).t(),
-        1.0,
-        threads,
-    );
+    super::project(out, true, x, tokens, width, w, threads);
 }
 
 /// Multi-head self-attention of each sequence over its own tokens

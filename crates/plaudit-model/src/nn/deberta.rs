@@ -311,15 +311,7 @@ pub(crate) fn load(
                     for row in proj.chunks_exact_mut(3 * h) {
                         row.copy_from_slice(&l.qkv_bias);
                     }
-                    matmul(
-                        &mut proj,
-                        3 * h,
-                        true,
-                        View::rows(&emb, 2 * span, h, h),
-                        View::rows(&l.qkv, 3 * h, h, h).t(),
-                        1.0,
-                        1,
-                    );
+                    super::project(&mut proj, true, &emb, 2 * span, h, &l.qkv, 1);
                     let mut pos_query = Vec::with_capacity(2 * span * h);
                     let mut pos_key = Vec::with_capacity(2 * span * h);
                     for row in proj.chunks_exact(3 * h) {

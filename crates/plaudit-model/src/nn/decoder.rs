@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::cpu::{View, matmul, rms_norm, swiglu};
+use super::cpu::{rms_norm, swiglu};
 use super::weights::Weights;
 
 /// The fields of `config.json` a decoder needs.
@@ -331,15 +331,7 @@ impl Decoder {
         for row in s.qkv.chunks_exact_mut(width) {
             row.copy_from_slice(&l.qkv_bias);
         }
-        matmul(
-            &mut s.qkv,
-            width,
-            true,
-            View::rows(&s.normed, tokens, h, h),
-            View::rows(&l.qkv, width, h, h).t(),
-            1.0,
-            threads,
-        );
+        super::project(&mut s.qkv, true, &s.normed, tokens, h, &l.qkv, threads);
         // Per-head norms (Qwen3), then rotary positions, on Q and K.
         for w in offsets.windows(2) {
             for (p, row) in s.qkv[w[0] * width..w[1] * width]
@@ -376,37 +368,21 @@ impl Decoder {
                 *v += b;
             }
         }
-        matmul(
-            x,
-            h,
-            true,
-            View::rows(&s.ctx, tokens, heads * d, heads * d),
-            View::rows(&l.o, h, heads * d, heads * d).t(),
-            1.0,
-            threads,
-        );
+        super::project(x, true, &s.ctx, tokens, heads * d, &l.o, threads);
         // x += down(silu(gate) · up).
         s.normed.copy_from_slice(x);
         rms_norm(&mut s.normed, &l.post_norm, c.rms_norm_eps);
-        matmul(
+        super::project(
             &mut s.gate_up,
-            2 * i,
             false,
-            View::rows(&s.normed, tokens, h, h),
-            View::rows(&l.gate_up, 2 * i, h, h).t(),
-            1.0,
+            &s.normed,
+            tokens,
+            h,
+            &l.gate_up,
             threads,
         );
         swiglu(&s.gate_up, &mut s.act, i);
-        matmul(
-            x,
-            h,
-            true,
-            View::rows(&s.act, tokens, i, i),
-            View::rows(&l.down, h, i, i).t(),
-            1.0,
-            threads,
-        );
+        super::project(x, true, &s.act, tokens, i, &l.down, threads);
     }
 }
 

@@ -68,6 +68,31 @@ pub(crate) fn split_rows<'a>(
     parts
 }
 
+/// `out = x·Wᵀ`, or `out += x·Wᵀ` when `accumulate` (onto a preloaded bias
+/// or residual), for `x` of `tokens × width` and `W` stored as a Hugging
+/// Face linear layer's weight, `out_width × width` with `out_width =
+/// w.len() / width`.
+pub(crate) fn project(
+    out: &mut [f32],
+    accumulate: bool,
+    x: &[f32],
+    tokens: usize,
+    width: usize,
+    w: &[f32],
+    threads: usize,
+) {
+    let out_width = w.len() / width;
+    matmul(
+        out,
+        out_width,
+        accumulate,
+        View::rows(x, tokens, width, width),
+        View::rows(w, out_width, width, width).t(),
+        1.0,
+        threads,
+    );
+}
+
 /// How the heads lie in a row of a packed Q·K·V matrix: `heads` query
 /// heads, then `kv` key heads, then `kv` value heads, each `d` wide. Query
 /// head `h` reads key and value head `h / (heads / kv)` (grouped-query
