@@ -24,7 +24,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-use crossbeam_channel::Sender;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use tokenizers::Tokenizer;
@@ -186,10 +185,9 @@ struct Shared {
     tokenizer: Tokenizer,
     labels: Vec<String>,
     max_tokens: usize,
-    /// The model until the first evaluation starts its thread (checking a
-    /// spec starts nothing), then the thread's queue.
-    pending: Mutex<Option<(Classifier, usize)>>,
-    queue: OnceLock<Result<Sender<Job>, String>>,
+    /// The model, whose thread the first evaluation starts (checking a
+    /// spec starts nothing).
+    worker: worker::Lazy<Classifier>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -252,23 +250,8 @@ fn load(dir: &Path, batch_tokens: usize) -> Result<Shared, String> {
         tokenizer,
         labels: model.labels(),
         max_tokens: model.max_tokens(),
-        pending: Mutex::new(Some((model, batch_tokens))),
-        queue: OnceLock::new(),
+        worker: worker::Lazy::new(model, batch_tokens, "model", "the model"),
     })
-}
-
-impl Shared {
-    fn queue(&self) -> Result<&Sender<Job>, String> {
-        self.queue
-            .get_or_init(|| {
-                let taken = self.pending.lock().map_err(|e| e.to_string())?.take();
-                let (model, budget) = taken.ok_or("the model is gone")?;
-                worker::spawn(model, budget, "model")
-                    .map_err(|e| format!("could not start the model's thread: {e}"))
-            })
-            .as_ref()
-            .map_err(Clone::clone)
-    }
 }
 
 /// `model.local`, built.
@@ -312,6 +295,7 @@ impl Local {
         }
         let (reply, result) = crossbeam_channel::bounded(1);
         self.model
+            .worker
             .queue()
             .and_then(|q| {
                 // Several aspects reading other heads of the same model

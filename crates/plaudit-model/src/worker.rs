@@ -3,7 +3,7 @@
 //! by a token budget, and sends each caller its outputs.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crossbeam_channel::{Receiver, Sender};
 
@@ -104,7 +104,7 @@ const MAX_JOBS_PER_ROUND: usize = 1024;
 /// workers wait for embeddings on the global pool's threads, and work
 /// queued behind them there could wait forever.
 /// `name` names the threads (`plaudit-<name>`, `plaudit-<name>-<i>`).
-pub(crate) fn spawn(
+fn spawn(
     model: impl Forward,
     batch_tokens: usize,
     name: &'static str,
@@ -128,6 +128,58 @@ pub(crate) fn spawn(
             run(&compute, &rx);
         })?;
     Ok(tx)
+}
+
+/// A model whose thread starts on its first use, so that building a spec
+/// (to check it) starts nothing: the model until then, the thread's queue
+/// after, or why the thread could not start.
+pub(crate) struct Lazy<F> {
+    pending: Mutex<Option<F>>,
+    batch_tokens: usize,
+    /// The threads' name ([`spawn`]).
+    name: &'static str,
+    /// What the model is, for errors ("the embedding model").
+    what: &'static str,
+    queue: OnceLock<Result<Sender<Job>, String>>,
+}
+
+impl<F: Forward> Lazy<F> {
+    pub(crate) fn new(
+        model: F,
+        batch_tokens: usize,
+        name: &'static str,
+        what: &'static str,
+    ) -> Self {
+        Lazy {
+            pending: Mutex::new(Some(model)),
+            batch_tokens,
+            name,
+            what,
+            queue: OnceLock::new(),
+        }
+    }
+
+    /// The model thread's queue, starting the thread on the first call.
+    pub(crate) fn queue(&self) -> Result<&Sender<Job>, String> {
+        self.queue
+            .get_or_init(|| {
+                let taken = self.pending.lock().map_err(|e| e.to_string())?.take();
+                let model = taken.ok_or_else(|| format!("{} is gone", self.what))?;
+                spawn(model, self.batch_tokens, self.name)
+                    .map_err(|e| format!("could not start {}'s thread: {e}", self.what))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+impl<F> std::fmt::Debug for Lazy<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lazy")
+            .field("name", &self.name)
+            .field("started", &self.queue.get().is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a round computes with.

@@ -1,9 +1,6 @@
 //! The aspect: tokenizes on the caller's thread, hands the ids to the
 //! model's thread and scores the cosine similarity of what comes back.
 
-use std::sync::OnceLock;
-
-use crossbeam_channel::Sender;
 use tokenizers::Tokenizer;
 
 use plaudit_core::{Context, Evaluation, Sample};
@@ -21,10 +18,9 @@ pub(crate) struct Similarity {
     hidden: usize,
     tokenizer: Tokenizer,
     lowercase: bool,
-    /// The model until the first evaluation starts its thread (building a
-    /// spec to check it starts nothing), then the thread's queue.
-    state: std::sync::Mutex<Option<(SentenceModel, usize)>>,
-    queue: OnceLock<Result<Sender<Job>, String>>,
+    /// The model, whose thread the first evaluation starts (building a
+    /// spec to check it starts nothing).
+    worker: worker::Lazy<Embedder>,
 }
 
 impl Similarity {
@@ -34,31 +30,23 @@ impl Similarity {
         measure: Measure,
         batch_tokens: usize,
     ) -> Self {
+        let output = match measure {
+            Measure::Cosine => Output::Sentence,
+            Measure::Bmas => Output::Tokens,
+        };
         Similarity {
             against,
             measure,
             hidden: model.hidden_size(),
             tokenizer: model.tokenizer.clone(),
             lowercase: model.lowercase,
-            state: std::sync::Mutex::new(Some((model, batch_tokens))),
-            queue: OnceLock::new(),
+            worker: worker::Lazy::new(
+                Embedder { model, output },
+                batch_tokens,
+                "embed",
+                "the embedding model",
+            ),
         }
-    }
-
-    fn queue(&self) -> Result<&Sender<Job>, String> {
-        self.queue
-            .get_or_init(|| {
-                let taken = self.state.lock().map_err(|e| e.to_string())?.take();
-                let (model, budget) = taken.ok_or("the embedding model is gone")?;
-                let output = match self.measure {
-                    Measure::Cosine => Output::Sentence,
-                    Measure::Bmas => Output::Tokens,
-                };
-                worker::spawn(Embedder { model, output }, budget, "embed")
-                    .map_err(|e| format!("could not start the embedding model's thread: {e}"))
-            })
-            .as_ref()
-            .map_err(Clone::clone)
     }
 
     /// The text's token ids, and which of them are content (not special
@@ -120,7 +108,8 @@ impl Similarity {
             content.push(mask);
         }
         let (reply, result) = crossbeam_channel::bounded(1);
-        self.queue()
+        self.worker
+            .queue()
             .and_then(|q| {
                 q.send(Job { texts, reply })
                     .map_err(|_| "the embedding model's thread has stopped".to_owned())
