@@ -38,13 +38,13 @@
 //! - Words are split on whitespace only, so `word,` and `word` differ, as
 //!   in open-r1.
 //! - Words are split on whitespace as `str.split()` does (Unicode
-//!   whitespace included), 64 bytes at a time. Each word gets an id: a word
-//!   under eight bytes is its own exact key, a longer one is hashed
-//!   (lowercased on the fly) and confirmed by comparing the words. n-grams
-//!   of up to three words pack their ids into one exact key; longer ones
-//!   are hashed and confirmed by comparing ids. No string is built per
-//!   ASCII word or per n-gram, and a hash collision cannot merge two
-//!   different words or n-grams.
+//!   whitespace included), 64 bytes at a time. A word under eight bytes is
+//!   its own exact key; a longer one is hashed (lowercased on the fly),
+//!   confirmed by comparing the words, and keyed by an id. n-grams of up to
+//!   three words are stored as their words' keys; longer ones are hashed
+//!   and confirmed by comparing ids. No string is built per ASCII word or
+//!   per n-gram, and a hash collision cannot merge two different words or
+//!   n-grams.
 
 //! ## References
 //!
@@ -159,6 +159,15 @@ fn long_word_hash(bytes: &[u8], a: usize, b: usize) -> u64 {
     h
 }
 
+/// The hash of an n-gram of up to three word keys, for [`GramSlot`]s:
+/// its top bits place the n-gram.
+#[inline(always)]
+fn gram_hash(a: u64, b: u64, c: u64) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let h = (a.wrapping_mul(K).rotate_left(26) ^ b).wrapping_mul(K);
+    (h.rotate_left(26) ^ c).wrapping_mul(K)
+}
+
 /// The hash of a slice of word ids, for n-grams too long to pack into one
 /// exact key.
 fn ids_hash(ids: &[u32]) -> u64 {
@@ -187,10 +196,11 @@ fn ascii_lower8(x: u64) -> u64 {
 /// for every small one after it. Keys are placed by Fibonacci hashing (a
 /// multiply, then the top bits), so exact keys need no mixing of their own.
 /// Equality beyond the key is the caller's: [`ProbeTable::find_or_insert`]
-/// asks it about each candidate.
+/// asks it about each candidate. With [`GramSlot`]s it holds n-grams of up
+/// to three words whole ([`ProbeTable::insert_gram`]).
 #[derive(Default)]
-struct ProbeTable {
-    slots: Vec<Slot>,
+struct ProbeTable<S = Slot> {
+    slots: Vec<S>,
     /// The probed part of `slots` is `0..=mask`: sized for the current
     /// text, so that a short text after a long one touches a few cache
     /// lines, not the whole table.
@@ -207,14 +217,14 @@ struct Slot {
     generation: u32,
 }
 
-impl ProbeTable {
+impl<S: Copy + Default> ProbeTable<S> {
     /// Empties the table and makes room for `items` entries at load ≤ 1/2.
     fn reset(&mut self, items: usize) {
         let want = (items * 2).next_power_of_two().max(16);
         // Grow when needed; shrink only from a very large table, so that
         // alternating long and short responses do not reallocate each time.
         if self.slots.len() < want || (self.slots.len() > 1 << 16 && self.slots.len() > want * 64) {
-            self.slots = vec![Slot::default(); want];
+            self.slots = vec![S::default(); want];
             self.generation = 0;
         }
         self.mask = want - 1;
@@ -222,11 +232,13 @@ impl ProbeTable {
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             // Wrapped: stale stamps could look current.
-            self.slots.fill(Slot::default());
+            self.slots.fill(S::default());
             self.generation = 1;
         }
     }
+}
 
+impl ProbeTable {
     /// The first item equal to `item` (same key and `same(first)`), or
     /// `None` after recording `item` as the first of its kind.
     #[inline(always)]
@@ -254,6 +266,42 @@ impl ProbeTable {
     }
 }
 
+/// A slot of a [`ProbeTable`] that holds an n-gram of up to three words
+/// whole, as its words' exact keys (see [`Repetition::count`]): a probe
+/// compares the keys in the slot itself, with nothing to look up elsewhere.
+#[derive(Clone, Copy, Default)]
+struct GramSlot {
+    keys: [u64; 3],
+    generation: u32,
+}
+
+impl ProbeTable<GramSlot> {
+    /// Records the n-gram `[a, b, c]` (hashed to `hash`); whether it is
+    /// new. The keys are compared and stored one by one: as one array they
+    /// went through the stack, and the wide reload of narrow stores stalled.
+    #[inline(always)]
+    fn insert_gram(&mut self, hash: u64, a: u64, b: u64, c: u64) -> bool {
+        let mask = self.mask;
+        let generation = self.generation;
+        let slots = &mut self.slots[..=mask];
+        let mut i = (hash >> self.shift) as usize;
+        loop {
+            let slot = &mut slots[i & mask];
+            if slot.generation != generation {
+                slot.keys[0] = a;
+                slot.keys[1] = b;
+                slot.keys[2] = c;
+                slot.generation = generation;
+                return true;
+            }
+            if (slot.keys[0] ^ a) | (slot.keys[1] ^ b) | (slot.keys[2] ^ c) == 0 {
+                return false;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
 /// Buffers reused across evaluations on one worker thread, so that scoring
 /// a response allocates nothing once the buffers have grown.
 #[derive(Default)]
@@ -266,8 +314,10 @@ struct Scratch {
     firsts: Vec<(u32, u32)>,
     /// Word key → word id.
     word_table: ProbeTable,
-    /// n-gram key → the first window with those words.
+    /// n-grams of more than three words: hash → the first window.
     ngram_table: ProbeTable,
+    /// n-grams of up to three words, stored whole.
+    gram_table: ProbeTable<GramSlot>,
     /// A non-ASCII word, lowercased.
     lower: String,
 }
@@ -294,13 +344,13 @@ impl Aspect for Repetition {
 }
 
 impl Repetition {
-    /// Counts distinct n-grams exactly. Each word gets an id, the same for
-    /// equal lowercase forms: words are found by their key (the word itself
-    /// when short, a hash of its lowercase form when long, confirmed by
-    /// comparing the words). n-grams are found by their ids — for n ≤ 3
-    /// packed into one exact key as the words go by, else hashed in a
-    /// second pass and confirmed by comparing ids — which is cheap whatever
-    /// the words' lengths.
+    /// Counts distinct n-grams exactly. Every word has an exact key, the
+    /// same for equal lowercase forms: a short word is its own key, a long
+    /// one gets an id from the word table (found by a hash of its lowercase
+    /// form, confirmed by comparing the words). For n ≤ 3 each n-gram is
+    /// stored whole as its words' keys as the words go by; for longer ones
+    /// every word gets an id and the n-grams are hashed in a second pass
+    /// and confirmed by comparing ids — cheap whatever the words' lengths.
     fn count(&self, text: &str, cx: &Context, scratch: &mut Scratch) -> Evaluation {
         let mut ticker = Ticker::new(cx);
         let Scratch {
@@ -309,6 +359,7 @@ impl Repetition {
             firsts,
             word_table,
             ngram_table,
+            gram_table,
             lower,
         } = scratch;
         let words = space_masks(text, masks);
@@ -320,19 +371,26 @@ impl Repetition {
         }
         let n = self.n;
         let total = words - n + 1;
-        // Up to three ids of 21 bits pack into one key: equal keys are equal
-        // n-grams, with nothing to compare, and the n-grams are counted in
-        // the same pass as the words. Longer n-grams (or more than 2^21
-        // distinct words) keep the ids and count in a second pass.
-        let packed = n <= 3 && words < 1 << 21;
-        let window_mask = if packed { (1u64 << (21 * n)) - 1 } else { 0 };
-        let mut window = 0u64;
         let mut unique = 0;
         let mut seen = 0usize;
         ids.clear();
         firsts.clear();
         word_table.reset(words);
-        ngram_table.reset(total);
+        // n-grams of up to three words are stored whole, as their words'
+        // exact keys: a short word is its own key, a long one is keyed by
+        // its id, so the word table is only probed for long words and a
+        // short word costs one probe, of the n-gram table.
+        // Longer n-grams keep every word's id and count in a second pass.
+        let short = n <= 3;
+        if short {
+            gram_table.reset(total);
+        } else {
+            ngram_table.reset(total);
+        }
+        // Which of the last three keys are part of the n-gram.
+        let m0 = if n >= 3 { u64::MAX } else { 0 };
+        let m1 = if n >= 2 { u64::MAX } else { 0 };
+        let mut ring = [0u64; 3];
         // Offsets fit in u32: the text is under 4 GiB (checked by the caller).
         let ascii = text.is_ascii();
         let bytes = text.as_bytes();
@@ -344,36 +402,38 @@ impl Repetition {
             } else {
                 non_ascii_text_key(text, a, b, lower)
             };
-            let next = firsts.len() as u32;
-            let found = if key & EXACT != 0 {
-                word_table.find_or_insert(key, next, |_| true)
-            } else {
-                word_table.find_or_insert(key, next, |id| {
-                    same_long_word(text, ascii, (a, b), firsts[id as usize])
-                })
-            };
-            let id = found.unwrap_or_else(|| {
-                firsts.push((a as u32, b as u32));
-                next
-            });
             seen += 1;
-            if packed {
-                window = (window << 21 | u64::from(id)) & window_mask;
-                if seen >= n
-                    && ngram_table
-                        .find_or_insert(window, seen as u32, |_| true)
-                        .is_none()
-                {
-                    unique += 1;
-                }
+            if short && key & EXACT != 0 {
+                ring = [ring[1], ring[2], key];
             } else {
-                ids.push(id);
+                let next = firsts.len() as u32;
+                let found = if key & EXACT != 0 {
+                    word_table.find_or_insert(key, next, |_| true)
+                } else {
+                    word_table.find_or_insert(key, next, |id| {
+                        same_long_word(text, ascii, (a, b), firsts[id as usize])
+                    })
+                };
+                let id = found.unwrap_or_else(|| {
+                    firsts.push((a as u32, b as u32));
+                    next
+                });
+                if short {
+                    // EXACT clear: never equal to a short word's key.
+                    ring = [ring[1], ring[2], u64::from(id)];
+                } else {
+                    ids.push(id);
+                }
+            }
+            if short && seen >= n {
+                let (k0, k1, k2) = (ring[0] & m0, ring[1] & m1, ring[2]);
+                unique += usize::from(gram_table.insert_gram(gram_hash(k0, k1, k2), k0, k1, k2));
             }
             if seen.is_multiple_of(4096) && ticker.expired(b) {
                 return timed_out(cx);
             }
         }
-        if !packed {
+        if !short {
             for (i, window) in ids.windows(n).enumerate() {
                 let same = |first: u32| ids[first as usize..first as usize + n] == *window;
                 if ngram_table
@@ -502,6 +562,24 @@ mod tests {
         // Short words of different lengths or bytes never share a key.
         assert_ne!(word_key(b"a", 0, 1), word_key(b"a\0", 0, 2));
         assert_ne!(word_key(b"ab", 0, 2), word_key(b"ba", 0, 2));
+    }
+
+    #[test]
+    fn gram_table_tells_grams_apart_when_hashes_collide() {
+        let mut t = ProbeTable::<GramSlot>::default();
+        for round in 0..3 {
+            // Reused: a new generation forgets the last round's grams.
+            t.reset(40);
+            let mut distinct = std::collections::HashSet::new();
+            for i in 0..60u64 {
+                // 12 distinct grams, each seen five times.
+                let gram = (i % 4, i % 6 + round, round);
+                // One hash for all: every probe runs through the others.
+                let new = t.insert_gram(7 << 58, gram.0, gram.1, gram.2);
+                assert_eq!(new, distinct.insert(gram), "{gram:?}");
+            }
+            assert_eq!(distinct.len(), 12);
+        }
     }
 
     #[test]
