@@ -43,7 +43,7 @@ pub(crate) fn combine_batch(
     // The plain combination, kept as `raw` when something normalizes later.
     let mut out: Vec<Combined> = rows
         .iter()
-        .map(|row| match plain(combine, weights, row) {
+        .map(|row| match plain(combine, weights, row.iter().cloned()) {
             Ok(v) => Combined {
                 reward: Some(v),
                 raw: Some(v),
@@ -122,7 +122,11 @@ pub(crate) fn combine_batch(
 
 /// The reward of one sample when the spec normalizes nothing across
 /// samples: the same as [`combine_batch`] gives it, computed on its own.
-pub(crate) fn single(combine: &Combine, weights: &[f64], row: &[Contribution]) -> Combined {
+pub(crate) fn single(
+    combine: &Combine,
+    weights: &[f64],
+    row: impl IntoIterator<Item = Contribution>,
+) -> Combined {
     match plain(combine, weights, row) {
         Ok(v) => Combined {
             reward: Some(finish(combine, v)),
@@ -149,28 +153,36 @@ fn finish(combine: &Combine, v: f64) -> f64 {
 /// One sample's combination, before scale, offset and clip. For
 /// `normalize_then_sum` this is the weighted sum of the raw values, which is
 /// what the output reports as `raw_reward`.
-fn plain(combine: &Combine, weights: &[f64], row: &[Contribution]) -> Result<f64, String> {
-    let mut terms = Vec::with_capacity(row.len());
-    for (c, &w) in row.iter().zip(weights) {
-        match c {
-            Contribution::Value(v) => terms.push((w, *v)),
-            Contribution::Skip => {}
-            Contribution::Fail(e) => return Err(e.clone()),
-        }
+///
+/// One pass, nothing allocated: it runs once per sample.
+fn plain(
+    combine: &Combine,
+    weights: &[f64],
+    row: impl IntoIterator<Item = Contribution>,
+) -> Result<f64, String> {
+    let mut v = match combine.method {
+        // As `Iterator::sum` starts: a sum of -0.0 alone stays -0.0.
+        CombineMethod::WeightedSum | CombineMethod::NormalizeThenSum => -0.0,
+        CombineMethod::Min => f64::INFINITY,
+        CombineMethod::Product => 1.0,
+    };
+    let mut any = false;
+    for (c, &w) in row.into_iter().zip(weights) {
+        let x = match c {
+            Contribution::Value(x) => x,
+            Contribution::Skip => continue,
+            Contribution::Fail(e) => return Err(e),
+        };
+        any = true;
+        v = match combine.method {
+            CombineMethod::WeightedSum | CombineMethod::NormalizeThenSum => v + w * x,
+            CombineMethod::Min => v.min(w * x),
+            CombineMethod::Product => v * x.powf(w),
+        };
     }
-    if terms.is_empty() {
+    if !any {
         return Err("every aspect was skipped; there is nothing to combine".into());
     }
-    let v = match combine.method {
-        CombineMethod::WeightedSum | CombineMethod::NormalizeThenSum => {
-            terms.iter().map(|(w, v)| w * v).sum()
-        }
-        CombineMethod::Min => terms
-            .iter()
-            .map(|(w, v)| w * v)
-            .fold(f64::INFINITY, f64::min),
-        CombineMethod::Product => terms.iter().map(|(w, v)| v.powf(*w)).product(),
-    };
     if v.is_finite() {
         Ok(v)
     } else {
@@ -291,7 +303,10 @@ mod tests {
                 ..Combine::default()
             };
             let batch = combine_batch(&c, &w, &rows, &[Some("g"); 4]);
-            let one: Vec<Combined> = rows.iter().map(|r| single(&c, &w, r)).collect();
+            let one: Vec<Combined> = rows
+                .iter()
+                .map(|r| single(&c, &w, r.iter().cloned()))
+                .collect();
             assert_eq!(batch, one, "{method:?}");
         }
     }

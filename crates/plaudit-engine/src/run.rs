@@ -553,9 +553,9 @@ fn evaluate_sample(
     };
     let row = contributions(inner, &results, &gated);
     let reward = if inner.needs_groups {
-        Err(row)
+        Err(row.collect())
     } else {
-        Ok(single(&inner.spec.combine, &inner.weights, &row))
+        Ok(single(&inner.spec.combine, &inner.weights, row))
     };
     SampleRun {
         id: sample.id.clone(),
@@ -576,7 +576,11 @@ pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// How each aspect of a sample enters the combination.
-fn contributions(inner: &Inner, results: &[AspectResult], gated: &[bool]) -> Vec<Contribution> {
+fn contributions<'a>(
+    inner: &'a Inner,
+    results: &'a [AspectResult],
+    gated: &'a [bool],
+) -> impl Iterator<Item = Contribution> + 'a {
     inner
         .aspects
         .iter()
@@ -596,5 +600,4 @@ fn contributions(inner: &Inner, results: &[AspectResult], gated: &[bool]) -> Vec
                 )),
             }
         })
-        .collect()
 }
