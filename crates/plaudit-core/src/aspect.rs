@@ -1,5 +1,7 @@
 //! The [`Aspect`] trait: one way of judging a response.
 
+use std::cell::Cell;
+use std::num::NonZeroU64;
 use std::time::{Duration, Instant};
 
 use crate::{Evaluation, Sample};
@@ -35,6 +37,30 @@ pub enum Scope {
 pub struct Context {
     deadline: Instant,
     timeout: Duration,
+    sample: Option<SampleToken>,
+}
+
+/// Names one evaluation of one sample on the current thread: the engine
+/// makes a token per sample and gives it, through [`Context::for_sample`],
+/// to each of that sample's aspects. While the token is current the sample
+/// is borrowed and cannot change, so aspects may share work derived from it
+/// — splitting the response into words once for every aspect that counts
+/// words — keyed by the token. Tokens are never reused on a thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SampleToken(NonZeroU64);
+
+impl SampleToken {
+    /// A token no earlier call on this thread returned.
+    pub fn next() -> Self {
+        thread_local! {
+            static LAST: Cell<u64> = const { Cell::new(0) };
+        }
+        LAST.with(|last| {
+            let n = last.get() + 1;
+            last.set(n);
+            Self(NonZeroU64::new(n).expect("a counter from 1 on"))
+        })
+    }
 }
 
 impl Context {
@@ -49,7 +75,21 @@ impl Context {
         Self {
             deadline: start + timeout,
             timeout,
+            sample: None,
         }
+    }
+
+    /// This context, for an evaluation of the sample that `token` names
+    /// (see [`SampleToken`]).
+    pub fn for_sample(mut self, token: SampleToken) -> Self {
+        self.sample = Some(token);
+        self
+    }
+
+    /// The sample evaluation this context belongs to, when the caller said
+    /// (the engine always does).
+    pub fn sample(&self) -> Option<SampleToken> {
+        self.sample
     }
 
     /// When the evaluation must be done. Aspects that loop over input check

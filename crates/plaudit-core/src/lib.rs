@@ -22,7 +22,7 @@ mod score;
 pub mod spec;
 pub mod turn;
 
-pub use aspect::{Aspect, Context, Cost, Scope};
+pub use aspect::{Aspect, Context, Cost, SampleToken, Scope};
 pub use outcome::{Details, Evaluation, Outcome, Status};
 pub use registry::{BuildContext, BuildError, BuildFn, KindEntry, Registry};
 pub use sample::{Content, Message, Sample, json_type};

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{RecvTimeoutError, Sender};
-use plaudit_core::{AspectResult, Context, Evaluation, OnMissing, Outcome, Sample, Scope, Score};
+use plaudit_core::{
+    AspectResult, Context, Evaluation, OnMissing, Outcome, Sample, SampleToken, Scope, Score,
+};
 use rayon::prelude::*;
 
 use crate::cache::CacheKey;
@@ -466,6 +468,8 @@ fn evaluate_sample(
     let limit = inner.spec.limits.max_response_bytes;
     // One clock read per aspect: each evaluation ends where the next starts.
     let mut now = Instant::now();
+    // The aspects of this sample may share work on it (see `SampleToken`).
+    let token = SampleToken::next();
 
     for &a in &inner.order {
         let p = &inner.aspects[a];
@@ -516,7 +520,7 @@ fn evaluate_sample(
             )
         } else {
             let start = now;
-            let cx = Context::starting_at(start, p.timeout);
+            let cx = Context::starting_at(start, p.timeout).for_sample(token);
             slots.begin(index, a, start);
             let result = catch_unwind(AssertUnwindSafe(|| p.aspect.evaluate(sample, &cx)));
             slots.end();

@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use plaudit_core::{BuildContext, BuildError};
+use plaudit_core::{BuildContext, BuildError, Context, Sample};
 
 /// What a length counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -106,6 +106,16 @@ impl Measure {
             Measure::Words => Unit::Words,
             #[cfg(feature = "tokenizers")]
             Measure::Tokens(_) => Unit::Tokens,
+        }
+    }
+
+    /// The length of `sample`'s response, as [`Measure::measure`]; words
+    /// are counted once per sample evaluation, for every aspect that
+    /// counts them (see [`crate::text::response_word_count`]).
+    pub(crate) fn measure_response(&self, sample: &Sample, cx: &Context) -> Result<usize, String> {
+        match self {
+            Measure::Words => Ok(crate::text::response_word_count(sample, cx)),
+            _ => self.measure(sample.response.text()),
         }
     }
 

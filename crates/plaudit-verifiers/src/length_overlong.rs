@@ -154,8 +154,8 @@ fn penalty(length: u64, max_length: u64, buffer: u64) -> f64 {
 }
 
 impl Aspect for Overlong {
-    fn evaluate(&self, sample: &Sample, _: &Context) -> Evaluation {
-        let length = match self.measure.measure(sample.response.text()) {
+    fn evaluate(&self, sample: &Sample, cx: &Context) -> Evaluation {
+        let length = match self.measure.measure_response(sample, cx) {
             Ok(n) => n,
             Err(e) => return Evaluation::failed(e),
         };

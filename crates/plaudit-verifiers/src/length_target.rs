@@ -140,8 +140,8 @@ impl Target {
 }
 
 impl Aspect for Target {
-    fn evaluate(&self, sample: &Sample, _: &Context) -> Evaluation {
-        let length = match self.measure.measure(sample.response.text()) {
+    fn evaluate(&self, sample: &Sample, cx: &Context) -> Evaluation {
+        let length = match self.measure.measure_response(sample, cx) {
             Ok(n) => n,
             Err(e) => return Evaluation::failed(e),
         };

@@ -60,7 +60,7 @@ use serde_json::{Map, Value};
 use plaudit_core::{Aspect, BuildContext, BuildError, Context, Evaluation, KindEntry, Sample};
 
 use crate::deadline::{Ticker, timed_out};
-use crate::text::{WordSpans, fold_into, space_masks};
+use crate::text::{WordSpans, fold_into, with_response_words};
 
 /// The kind's registry entry.
 pub const ENTRY: KindEntry = KindEntry {
@@ -306,8 +306,15 @@ impl ProbeTable<GramSlot> {
 /// a response allocates nothing once the buffers have grown.
 #[derive(Default)]
 struct Scratch {
-    /// The text's whitespace bitmasks, 64 bytes each.
+    /// The text's whitespace bitmasks, 64 bytes each, when the engine's
+    /// shared ones are not at hand (see [`with_response_words`]).
     masks: Vec<u64>,
+    tables: Tables,
+}
+
+/// What [`Repetition::count`] fills as it goes.
+#[derive(Default)]
+struct Tables {
     /// Each word's id: equal lowercase forms, equal ids.
     ids: Vec<u32>,
     /// The span of the first word with each id.
@@ -335,10 +342,16 @@ impl Aspect for Repetition {
                 text.len()
             ));
         }
+        let count = |scratch: &mut Scratch| {
+            let Scratch { masks, tables } = scratch;
+            with_response_words(sample, cx, masks, |masks, words| {
+                self.count(text, masks, words, cx, tables)
+            })
+        };
         SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
-            Ok(mut scratch) => self.count(text, cx, &mut scratch),
+            Ok(mut scratch) => count(&mut scratch),
             // Only reachable if an aspect re-entered itself on this thread.
-            Err(_) => self.count(text, cx, &mut Scratch::default()),
+            Err(_) => count(&mut Scratch::default()),
         })
     }
 }
@@ -351,18 +364,24 @@ impl Repetition {
     /// stored whole as its words' keys as the words go by; for longer ones
     /// every word gets an id and the n-grams are hashed in a second pass
     /// and confirmed by comparing ids — cheap whatever the words' lengths.
-    fn count(&self, text: &str, cx: &Context, scratch: &mut Scratch) -> Evaluation {
+    fn count(
+        &self,
+        text: &str,
+        masks: &[u64],
+        words: usize,
+        cx: &Context,
+        tables: &mut Tables,
+    ) -> Evaluation {
         let mut ticker = Ticker::new(cx);
-        let Scratch {
-            masks,
+        let Tables {
             ids,
             firsts,
             word_table,
             ngram_table,
             gram_table,
             lower,
-        } = scratch;
-        let words = space_masks(text, masks);
+        } = tables;
+        // The masks came from one pass over the whole text.
         if ticker.expired(text.len()) {
             return timed_out(cx);
         }

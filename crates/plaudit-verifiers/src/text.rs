@@ -2,6 +2,10 @@
 //! word characters (the tools these verifiers follow are Python), case
 //! folding into a reusable buffer, and short previews for details.
 
+use std::cell::RefCell;
+
+use plaudit_core::{Context, Sample, SampleToken};
+
 /// Whitespace as Python's `str.split()` sees it: Unicode `White_Space` plus
 /// the ASCII information separators U+001C–U+001F.
 pub(crate) fn is_py_whitespace(c: char) -> bool {
@@ -220,6 +224,72 @@ pub(crate) fn space_masks(text: &str, masks: &mut Vec<u64>) -> usize {
     count
 }
 
+/// The whitespace masks ([`space_masks`]) of the response of the sample
+/// being evaluated, kept on this thread for the rest of that sample's
+/// evaluation: the aspects that split the response into words (length in
+/// words, repetition) find the whitespace once between them.
+struct ResponseWords {
+    /// The evaluation the masks belong to ([`SampleToken`]), and the text's
+    /// address and length, checked as well.
+    token: Option<SampleToken>,
+    text: (usize, usize),
+    masks: Vec<u64>,
+    words: usize,
+}
+
+thread_local! {
+    static RESPONSE_WORDS: RefCell<ResponseWords> = const {
+        RefCell::new(ResponseWords {
+            token: None,
+            text: (0, 0),
+            masks: Vec::new(),
+            words: 0,
+        })
+    };
+}
+
+/// Calls `f` with the whitespace masks of `sample`'s response and its
+/// number of words, computed at most once per sample evaluation (see
+/// [`SampleToken`]). Without a token in `cx` (a caller other than the
+/// engine) the masks are made in `fallback`.
+pub(crate) fn with_response_words<R>(
+    sample: &Sample,
+    cx: &Context,
+    fallback: &mut Vec<u64>,
+    f: impl FnOnce(&[u64], usize) -> R,
+) -> R {
+    let text = sample.response.text();
+    let Some(token) = cx.sample() else {
+        let words = space_masks(text, fallback);
+        return f(fallback, words);
+    };
+    let key = (text.as_ptr() as usize, text.len());
+    RESPONSE_WORDS.with(|memo| {
+        let Ok(mut memo) = memo.try_borrow_mut() else {
+            // Only if `f` itself asked for the words again.
+            let words = space_masks(text, fallback);
+            return f(fallback, words);
+        };
+        if memo.token != Some(token) || memo.text != key {
+            let memo = &mut *memo;
+            memo.words = space_masks(text, &mut memo.masks);
+            memo.token = Some(token);
+            memo.text = key;
+        }
+        f(&memo.masks, memo.words)
+    })
+}
+
+/// How many words `sample`'s response has, as `text.split()` counts them:
+/// shared with the other aspects of the sample's evaluation when the
+/// engine gave a [`SampleToken`], else counted here.
+pub(crate) fn response_word_count(sample: &Sample, cx: &Context) -> usize {
+    if cx.sample().is_none() {
+        return count_py_words(sample.response.text());
+    }
+    with_response_words(sample, cx, &mut Vec::new(), |_, words| words)
+}
+
 /// The `(start, end)` of each word of a text of `len` bytes, from its
 /// whitespace bitmasks ([`SpaceBlocks`], [`space_masks`]): word starts and
 /// ends are bits of the masks' edges, visited in order. An iterator, so
@@ -400,6 +470,40 @@ pub(crate) fn preview(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn response_words_are_shared_within_one_sample_evaluation_only() {
+        use std::time::Duration;
+        let cx = Context::with_timeout(Duration::from_secs(10));
+        let a = Sample::new("a", "one two three");
+        let b = Sample::new("b", "four five");
+        // Same length as `a`, elsewhere in memory.
+        let c = Sample::new("c", "six seven ten");
+        let words = |s: &Sample, cx: &Context, fallback: &mut Vec<u64>| {
+            with_response_words(s, cx, fallback, |masks, n| (masks.to_vec(), n))
+        };
+        let mut fallback = Vec::new();
+        // No token: the caller's buffer holds the masks.
+        assert_eq!(words(&a, &cx, &mut fallback).1, 3);
+        assert_eq!(fallback.len(), 1);
+
+        let mut unused = Vec::new();
+        let first = cx.for_sample(SampleToken::next());
+        let (masks_a, n) = words(&a, &first, &mut unused);
+        assert_eq!(n, 3);
+        assert_eq!(words(&a, &first, &mut unused), (masks_a.clone(), 3));
+        assert_eq!(response_word_count(&a, &first), 3);
+        // Another text under the same token is not taken for the first.
+        assert_eq!(words(&b, &first, &mut unused).1, 2);
+        assert_eq!(words(&c, &first, &mut unused).1, 3);
+        assert_ne!(words(&c, &first, &mut unused).0, masks_a);
+        // A new token recomputes.
+        let second = cx.for_sample(SampleToken::next());
+        assert_eq!(response_word_count(&b, &second), 2);
+        assert_eq!(words(&a, &second, &mut unused), (masks_a, 3));
+        assert!(unused.is_empty(), "with a token the shared masks are used");
+        assert_ne!(first.sample(), second.sample());
+    }
 
     #[test]
     fn words_split_like_python() {
