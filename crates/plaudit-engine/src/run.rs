@@ -384,15 +384,20 @@ fn dispatch(
                   tx: Sender<Vec<(usize, SampleRun)>>| {
                 let work = |tx: &mut Sender<Vec<(usize, SampleRun)>>, chunk: &[usize]| {
                     let mut runs = Vec::with_capacity(chunk.len());
+                    // Where the next evaluation starts: each one ends where
+                    // the next begins, across the samples of the chunk.
+                    let mut clock = Instant::now();
                     for &s in chunk {
                         if cancelled.load(Ordering::Relaxed) {
                             return;
                         }
-                        let hits = prefilled.as_ref().as_ref().map(|p| p[s].as_slice());
-                        let group = grouped.as_ref().as_ref().map(|g| g[s].as_slice());
-                        let skip = abandoned.get(&s).map_or(&[][..], Vec::as_slice);
+                        let settled = Settled {
+                            hits: prefilled.as_ref().as_ref().map(|p| p[s].as_slice()),
+                            grouped: grouped.as_ref().as_ref().map(|g| g[s].as_slice()),
+                            abandoned: abandoned.get(&s).map_or(&[][..], Vec::as_slice),
+                        };
                         let sample = &samples[s];
-                        let run = evaluate_sample(&inner, sample, s, hits, group, skip, &slots);
+                        let run = evaluate_sample(&inner, sample, s, &settled, &slots, &mut clock);
                         runs.push((s, run));
                     }
                     let _ = tx.send(runs);
@@ -436,18 +441,32 @@ fn dispatch(
         .collect()
 }
 
+/// What is settled about one sample before its aspects run.
+struct Settled<'a> {
+    /// Cache hits by aspect; there only when the engine has a cache.
+    hits: Option<&'a [Option<Evaluation>]>,
+    /// Group aspects' evaluations, made with the sample's group.
+    grouped: Option<&'a [Option<Grouped>]>,
+    /// Aspects the watchdog gave up on for this sample.
+    abandoned: &'a [usize],
+}
+
 /// Evaluates the aspects of one sample in gate order; group aspects take
-/// their evaluation from `grouped` (made with the sample's group) or the
-/// cache.
+/// their evaluation from `settled.grouped` or the cache. `clock` is where
+/// the first evaluation starts, and becomes where the last one ended.
 fn evaluate_sample(
     inner: &Inner,
     sample: &Sample,
     index: usize,
-    hits: Option<&[Option<Evaluation>]>,
-    grouped: Option<&[Option<Grouped>]>,
-    abandoned: &[usize],
+    settled: &Settled<'_>,
     slots: &Slots,
+    clock: &mut Instant,
 ) -> SampleRun {
+    let Settled {
+        hits,
+        grouped,
+        abandoned,
+    } = *settled;
     let n = inner.aspects.len();
     // Results land in evaluation order; with no gates that is spec order
     // and they are pushed straight into place.
@@ -466,8 +485,9 @@ fn evaluate_sample(
     };
     let size = sample.response.text().len();
     let limit = inner.spec.limits.max_response_bytes;
-    // One clock read per aspect: each evaluation ends where the next starts.
-    let mut now = Instant::now();
+    // One clock read per aspect: each evaluation ends where the next starts
+    // (the first where the last sample's last one ended).
+    let mut now = *clock;
     // The aspects of this sample may share work on it (see `SampleToken`).
     let token = SampleToken::next();
 
@@ -561,6 +581,7 @@ fn evaluate_sample(
     } else {
         Ok(single(&inner.spec.combine, &inner.weights, row))
     };
+    *clock = now;
     SampleRun {
         id: sample.id.clone(),
         results,
