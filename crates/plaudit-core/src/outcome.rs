@@ -282,6 +282,13 @@ impl Evaluation {
         Self::new(Outcome::failed(error))
     }
 
+    /// Makes room for `n` more details at once: for an aspect that knows
+    /// how many it records, one allocation of the right size.
+    pub fn with_room(mut self, n: usize) -> Self {
+        self.details.0.reserve_exact(n);
+        self
+    }
+
     /// Adds one provenance detail. A `&'static str` key costs no allocation.
     pub fn with(mut self, key: impl Into<Cow<'static, str>>, value: impl Into<Value>) -> Self {
         self.details.insert(key, value);

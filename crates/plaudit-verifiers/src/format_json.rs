@@ -149,14 +149,19 @@ impl Aspect for FormatJson {
                 format!("no JSON found by `{}` extraction", self.extractor.name()),
             );
         };
-        let mut fail = Evaluation::scored(0.0);
-        if !self.extractor.is_whole_response() {
-            fail = fail.with("extracted", preview(text));
-        }
+        // Built only when it fails: most answers parse.
+        let fail = |details: usize| {
+            let e = Evaluation::scored(0.0).with_room(details + 1);
+            if self.extractor.is_whole_response() {
+                e
+            } else {
+                e.with("extracted", preview(text))
+            }
+        };
         let value: Value = match serde_json::from_str(text) {
             Ok(v) => v,
             Err(e) => {
-                return fail
+                return fail(3)
                     .with("reason", format!("not valid JSON: {e}"))
                     .with("line", e.line())
                     .with("column", e.column());
@@ -169,7 +174,7 @@ impl Aspect for FormatJson {
             } else {
                 &path
             };
-            return fail
+            return fail(2)
                 .with("reason", format!("schema violation at {at}: {e}"))
                 .with("instance_path", path);
         }

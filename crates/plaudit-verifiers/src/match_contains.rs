@@ -194,7 +194,7 @@ impl Aspect for MatchContains {
                 None => return Evaluation::not_applicable(NO_REFERENCE),
             }
         } else {
-            Vec::new()
+            reference::Answers::Many(Vec::new())
         };
         let Some(text) = self.extractor.extract(sample.response.text()) else {
             return no_answer(&self.extractor);

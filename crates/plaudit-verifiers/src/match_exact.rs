@@ -55,7 +55,7 @@ use crate::deadline::{Ticker, timed_out};
 use crate::extract::{Extract, Extractor, no_answer};
 use crate::normalize::squad_into;
 use crate::reference::{self, NO_REFERENCE};
-use crate::text::preview;
+use crate::text::{preview, preview_owned};
 
 /// The kind's registry entry.
 pub const ENTRY: KindEntry = KindEntry {
@@ -132,9 +132,10 @@ impl Aspect for MatchExact {
             (references.iter().position(|r| r.trim() == answer), None)
         };
         let mut e = Evaluation::scored(f64::from(u8::from(matched.is_some())))
+            .with_room(2 + usize::from(normalized.is_some()))
             .with("extracted", preview(answer));
         if let Some(normalized) = normalized {
-            e = e.with("normalized", preview(&normalized));
+            e = e.with("normalized", preview_owned(normalized));
         }
         e.with(
             "matched",

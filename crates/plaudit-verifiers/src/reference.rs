@@ -13,8 +13,27 @@ use serde_json::Value;
 pub(crate) const NO_REFERENCE: &str =
     "the sample has no reference answer (a string, a number or a list of them)";
 
+/// A sample's reference answers: one (the common case, held inline, so
+/// that reading it allocates nothing) or several.
+#[derive(Debug)]
+pub(crate) enum Answers<'a> {
+    One(Cow<'a, str>),
+    Many(Vec<Cow<'a, str>>),
+}
+
+impl<'a> std::ops::Deref for Answers<'a> {
+    type Target = [Cow<'a, str>];
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Answers::One(a) => std::slice::from_ref(a),
+            Answers::Many(all) => all,
+        }
+    }
+}
+
 /// The reference answers, or `None` when the sample has no usable reference.
-pub(crate) fn answers(sample: &Sample) -> Option<Vec<Cow<'_, str>>> {
+pub(crate) fn answers(sample: &Sample) -> Option<Answers<'_>> {
     fn scalar(v: &Value) -> Option<Cow<'_, str>> {
         match v {
             Value::String(s) => Some(Cow::Borrowed(s)),
@@ -26,9 +45,9 @@ pub(crate) fn answers(sample: &Sample) -> Option<Vec<Cow<'_, str>>> {
     match sample.reference.as_ref()? {
         Value::Array(items) => {
             let answers: Option<Vec<_>> = items.iter().map(scalar).collect();
-            answers.filter(|a| !a.is_empty())
+            answers.filter(|a| !a.is_empty()).map(Answers::Many)
         }
-        other => scalar(other).map(|s| vec![s]),
+        other => scalar(other).map(Answers::One),
     }
 }
 
@@ -53,7 +72,7 @@ mod tests {
         for reference in cases {
             let mut sample = Sample::new("s", "r");
             sample.reference = reference.clone();
-            let ours = answers(&sample).map(|v| v.into_iter().map(Cow::into_owned).collect());
+            let ours = answers(&sample).map(|v| v.iter().map(|a| a.to_string()).collect());
             assert_eq!(ours, sample.reference_answers(), "reference {reference:?}");
         }
     }

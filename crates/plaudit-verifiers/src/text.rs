@@ -467,6 +467,16 @@ pub(crate) fn preview(text: &str) -> String {
     plaudit_core::preview(text, PREVIEW_BYTES)
 }
 
+/// [`preview`] of a string the caller gives up: kept as it is (no copy)
+/// when short enough.
+pub(crate) fn preview_owned(text: String) -> String {
+    if text.len() <= PREVIEW_BYTES {
+        text
+    } else {
+        preview(&text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
