@@ -38,46 +38,55 @@ struct SampleRun {
     reward: Result<Combined, Vec<Contribution>>,
 }
 
-/// What each worker is doing, for the watchdog: `started` is nanoseconds
-/// since `epoch` plus one (0 when idle), `what` packs (sample, aspect).
+/// What each worker is doing, for the watchdog: one [`Slot`] per worker.
 pub(crate) struct Slots {
     epoch: Instant,
-    started: Vec<AtomicU64>,
-    what: Vec<AtomicU64>,
+    slots: Vec<Slot>,
+}
+
+/// One worker's entry: `started` is nanoseconds since `epoch` plus one (0
+/// when idle), `what` packs (sample, aspect). Aligned to its own cache
+/// lines: each worker writes its entry twice per evaluation, and entries
+/// side by side made the cores take the line from each other every time.
+#[derive(Default)]
+#[repr(align(128))]
+struct Slot {
+    started: AtomicU64,
+    what: AtomicU64,
 }
 
 impl Slots {
     pub(crate) fn new(n: usize) -> Self {
         Self {
             epoch: Instant::now(),
-            started: (0..n).map(|_| AtomicU64::new(0)).collect(),
-            what: (0..n).map(|_| AtomicU64::new(0)).collect(),
+            slots: (0..n).map(|_| Slot::default()).collect(),
         }
     }
 
     pub(crate) fn begin(&self, sample: usize, aspect: usize, at: Instant) {
-        if let Some(i) = rayon::current_thread_index() {
-            self.what[i].store(((sample as u64) << 20) | aspect as u64, Ordering::Relaxed);
+        if let Some(slot) = rayon::current_thread_index().and_then(|i| self.slots.get(i)) {
+            slot.what
+                .store(((sample as u64) << 20) | aspect as u64, Ordering::Relaxed);
             let t = at.saturating_duration_since(self.epoch).as_nanos() as u64 + 1;
-            self.started[i].store(t, Ordering::Release);
+            slot.started.store(t, Ordering::Release);
         }
     }
 
     pub(crate) fn end(&self) {
-        if let Some(i) = rayon::current_thread_index() {
-            self.started[i].store(0, Ordering::Release);
+        if let Some(slot) = rayon::current_thread_index().and_then(|i| self.slots.get(i)) {
+            slot.started.store(0, Ordering::Release);
         }
     }
 
     /// A (sample, aspect) running past its deadline plus grace.
     pub(crate) fn stuck(&self, inner: &Inner) -> Option<(usize, usize)> {
         let now = self.epoch.elapsed().as_nanos() as u64 + 1;
-        for (started, what) in self.started.iter().zip(&self.what) {
-            let t = started.load(Ordering::Acquire);
+        for slot in &self.slots {
+            let t = slot.started.load(Ordering::Acquire);
             if t == 0 {
                 continue;
             }
-            let w = what.load(Ordering::Relaxed);
+            let w = slot.what.load(Ordering::Relaxed);
             let (sample, aspect) = ((w >> 20) as usize, (w & 0xF_FFFF) as usize);
             let Some(p) = inner.aspects.get(aspect) else {
                 continue;
