@@ -2,6 +2,7 @@
 
 use std::cell::Cell;
 use std::num::NonZeroU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::{Evaluation, Sample};
@@ -45,20 +46,24 @@ pub struct Context {
 /// to each of that sample's aspects. While the token is current the sample
 /// is borrowed and cannot change, so aspects may share work derived from it
 /// — splitting the response into words once for every aspect that counts
-/// words — keyed by the token. Tokens are never reused on a thread.
+/// words — keyed by the token. A token is never made twice in a process,
+/// whichever thread makes it or uses it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SampleToken(NonZeroU64);
 
 impl SampleToken {
-    /// A token no earlier call on this thread returned.
+    /// A token no earlier call returned. Each thread counts in a range of
+    /// its own (2^40 tokens, its number in the high bits), so making one
+    /// touches no memory shared with other threads.
     pub fn next() -> Self {
+        static THREADS: AtomicU64 = AtomicU64::new(1);
         thread_local! {
-            static LAST: Cell<u64> = const { Cell::new(0) };
+            static LAST: Cell<u64> = Cell::new(THREADS.fetch_add(1, Ordering::Relaxed) << 40);
         }
         LAST.with(|last| {
             let n = last.get() + 1;
             last.set(n);
-            Self(NonZeroU64::new(n).expect("a counter from 1 on"))
+            Self(NonZeroU64::new(n).expect("thread numbers start at 1"))
         })
     }
 }
@@ -147,5 +152,25 @@ pub trait Aspect: Send + Sync + std::fmt::Debug {
     /// in flight together; the aspect still bounds its own calls.
     fn concurrency(&self) -> usize {
         1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_tokens_are_unique_across_threads() {
+        let here: Vec<SampleToken> = (0..3).map(|_| SampleToken::next()).collect();
+        let there: Vec<SampleToken> =
+            std::thread::spawn(|| (0..3).map(|_| SampleToken::next()).collect())
+                .join()
+                .unwrap();
+        let all: std::collections::HashSet<u64> =
+            here.iter().chain(&there).map(|t| t.0.get()).collect();
+        assert_eq!(all.len(), 6);
+        let cx = Context::with_timeout(Duration::from_secs(1));
+        assert_eq!(cx.sample(), None);
+        assert_eq!(cx.for_sample(here[0]).sample(), Some(here[0]));
     }
 }
