@@ -55,80 +55,62 @@ pub(crate) struct Plan<'a> {
     pub filter: &'a [libc::sock_filter],
 }
 
-/// The step that failed, as reported to the parent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u32)]
-pub(crate) enum Step {
-    Sync = 1,
-    Fds,
-    Session,
-    Hostname,
-    PrivateMounts,
-    RootTmpfs,
-    Mount,
-    WorkTmpfs,
-    Files,
-    RootReadOnly,
-    PivotRoot,
-    Chdir,
-    Fork,
-    Rlimit,
-    DropCaps,
-    SetUid,
-    NoNewPrivs,
-    Seccomp,
-    Exec,
+/// Declares [`Step`] from one list: each step of the child's setup, in
+/// order, with what it does in words, so that the variants, their codes
+/// and their descriptions cannot drift apart.
+macro_rules! steps {
+    ($($step:ident => $what:literal,)+) => {
+        /// The step that failed, as reported to the parent.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum Step {
+            $($step,)+
+        }
+
+        impl Step {
+            const ALL: &[Step] = &[$(Step::$step,)+];
+
+            /// What the step does, for the error the parent reports.
+            pub(crate) fn describe(self) -> &'static str {
+                match self {
+                    $(Step::$step => $what,)+
+                }
+            }
+        }
+    };
+}
+
+steps! {
+    Sync => "waiting for the parent",
+    Fds => "setting up standard streams",
+    Session => "starting a session",
+    Hostname => "setting the hostname",
+    PrivateMounts => "making mounts private",
+    RootTmpfs => "mounting the root tmpfs",
+    Mount => "mounting the runtime",
+    WorkTmpfs => "mounting the work tmpfs",
+    Files => "writing the job's files",
+    RootReadOnly => "making the root read-only",
+    PivotRoot => "pivoting into the new root",
+    Chdir => "entering the work directory",
+    Fork => "starting the program under the namespace's init",
+    Rlimit => "setting resource limits",
+    DropCaps => "dropping capabilities",
+    SetUid => "switching to the slot's uid",
+    NoNewPrivs => "setting no_new_privs",
+    Seccomp => "installing the seccomp filter",
+    Exec => "executing the program",
 }
 
 impl Step {
-    pub(crate) fn from_u32(n: u32) -> Option<Step> {
-        use Step::*;
-        const ALL: [Step; 19] = [
-            Sync,
-            Fds,
-            Session,
-            Hostname,
-            PrivateMounts,
-            RootTmpfs,
-            Mount,
-            WorkTmpfs,
-            Files,
-            RootReadOnly,
-            PivotRoot,
-            Chdir,
-            Fork,
-            Rlimit,
-            DropCaps,
-            SetUid,
-            NoNewPrivs,
-            Seccomp,
-            Exec,
-        ];
-        ALL.get((n as usize).checked_sub(1)?).copied()
+    /// The step's code on the report pipe: 1 for the first step (0 is never
+    /// sent).
+    fn code(self) -> u32 {
+        self as u32 + 1
     }
 
-    pub(crate) fn describe(self) -> &'static str {
-        match self {
-            Step::Sync => "waiting for the parent",
-            Step::Fds => "setting up standard streams",
-            Step::Session => "starting a session",
-            Step::Hostname => "setting the hostname",
-            Step::PrivateMounts => "making mounts private",
-            Step::RootTmpfs => "mounting the root tmpfs",
-            Step::Mount => "mounting the runtime",
-            Step::WorkTmpfs => "mounting the work tmpfs",
-            Step::Files => "writing the job's files",
-            Step::RootReadOnly => "making the root read-only",
-            Step::PivotRoot => "pivoting into the new root",
-            Step::Chdir => "entering the work directory",
-            Step::Fork => "starting the program under the namespace's init",
-            Step::Rlimit => "setting resource limits",
-            Step::DropCaps => "dropping capabilities",
-            Step::SetUid => "switching to the slot's uid",
-            Step::NoNewPrivs => "setting no_new_privs",
-            Step::Seccomp => "installing the seccomp filter",
-            Step::Exec => "executing the program",
-        }
+    /// The step a code names.
+    pub(crate) fn from_u32(n: u32) -> Option<Step> {
+        Self::ALL.get((n as usize).checked_sub(1)?).copied()
     }
 }
 
@@ -140,7 +122,7 @@ fn errno() -> i32 {
 fn fail(fd: i32, step: Step) -> ! {
     let mut msg = [0u8; 12];
     msg[..4].copy_from_slice(&SETUP_FAILED.to_ne_bytes());
-    msg[4..8].copy_from_slice(&(step as u32).to_ne_bytes());
+    msg[4..8].copy_from_slice(&step.code().to_ne_bytes());
     msg[8..].copy_from_slice(&errno().to_ne_bytes());
     // SAFETY: writes a local buffer, then exits without running destructors
     // (which could touch locks copied from other threads).
@@ -493,5 +475,22 @@ pub(crate) fn run(plan: &Plan<'_>) -> ! {
             plan.envp.as_ptr(),
         );
         fail(report, Step::Exec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_codes_round_trip_and_zero_names_no_step() {
+        for &step in Step::ALL {
+            assert_eq!(Step::from_u32(step.code()), Some(step));
+            assert!(!step.describe().is_empty());
+        }
+        assert_eq!(Step::from_u32(0), None);
+        assert_eq!(Step::from_u32(Step::ALL.len() as u32 + 1), None);
+        assert_eq!(Step::Sync.code(), 1);
+        assert_eq!(Step::Exec.describe(), "executing the program");
     }
 }
