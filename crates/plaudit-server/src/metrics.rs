@@ -171,8 +171,14 @@ impl Metrics {
                     counter.fetch_add(n, Relaxed);
                 }
             }
-            a.cache_hits.fetch_add(hits, Relaxed);
-            a.cache_misses.fetch_add(misses, Relaxed);
+            // Adding zero would still write to a line the other threads
+            // use; without a cache every request added zeros here.
+            if hits > 0 {
+                a.cache_hits.fetch_add(hits, Relaxed);
+            }
+            if misses > 0 {
+                a.cache_misses.fetch_add(misses, Relaxed);
+            }
         }
     }
 
