@@ -38,6 +38,10 @@ pub(crate) struct Inner {
 pub(crate) struct SpecEntry {
     pub(crate) name: String,
     pub(crate) engine: Arc<Engine>,
+    /// The engine's aspect names, in spec order, borrowed by each request
+    /// (cloning them per request bumped reference counts every thread
+    /// shares).
+    pub(crate) aspects: Vec<Arc<str>>,
     /// Its position, for the metrics.
     pub(crate) index: usize,
 }
@@ -63,6 +67,7 @@ impl AppState {
             .enumerate()
             .map(|(index, (name, engine))| SpecEntry {
                 name,
+                aspects: engine.aspect_names(),
                 engine,
                 index,
             })

@@ -93,7 +93,7 @@ pub(super) fn handle(state: &AppState, call: Call) -> Result<Response, ApiError>
     let scores = state.score(spec, samples);
 
     let fill = state.inner.missing_reward;
-    let names = spec.engine.aspect_names();
+    let names = &spec.aspects;
     let mut extra_logs: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     for (a, name) in names.iter().enumerate() {
         // A non-scored aspect logs 0: the count of such aspects is logged
