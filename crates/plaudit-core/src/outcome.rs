@@ -37,7 +37,8 @@ impl Details {
                     // two up front, not the growth path's four. A score's
                     // size is mostly its details, and a batch of scores
                     // that takes less memory is faster to make (engine
-                    // bench, rule5 spec: 8% fewer seconds than with four).
+                    // bench, rule5 spec, one thread: 8% fewer seconds than
+                    // with four).
                     self.0 = Vec::with_capacity(2);
                 }
                 self.0.push((key, value));
