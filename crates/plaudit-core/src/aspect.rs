@@ -41,7 +41,7 @@ pub struct Context {
     sample: Option<SampleToken>,
 }
 
-/// Names one evaluation of one sample on the current thread: the engine
+/// Names one evaluation of one sample: the engine
 /// makes a token per sample and gives it, through [`Context::for_sample`],
 /// to each of that sample's aspects. While the token is current the sample
 /// is borrowed and cannot change, so aspects may share work derived from it
