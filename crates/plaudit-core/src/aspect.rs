@@ -41,13 +41,13 @@ pub struct Context {
     sample: Option<SampleToken>,
 }
 
-/// Names one evaluation of one sample: the engine
-/// makes a token per sample and gives it, through [`Context::for_sample`],
-/// to each of that sample's aspects. While the token is current the sample
-/// is borrowed and cannot change, so aspects may share work derived from it
-/// — splitting the response into words once for every aspect that counts
-/// words — keyed by the token. A token is never made twice in a process,
-/// whichever thread makes it or uses it.
+/// Names one evaluation of one sample: the engine makes a token per sample
+/// and gives it, through [`Context::for_sample`], to each of that sample's
+/// aspects. While the token is current the sample is borrowed and cannot
+/// change, so aspects may share work derived from it — splitting the
+/// response into words once for every aspect that counts words — keyed by
+/// the token. A token is never made twice in a process, whichever thread
+/// makes it or uses it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SampleToken(NonZeroU64);
 
