@@ -29,7 +29,7 @@ use crossbeam_channel::Sender;
 use plaudit_core::{Context, Evaluation, Outcome, Sample, Scope};
 use rayon::prelude::*;
 
-use crate::run::{Slots, panic_message, watched_round};
+use crate::run::{RoundEnd, Slots, panic_message, watched_round};
 use crate::{Engine, Inner};
 
 /// A sample's evaluation by a group aspect, made with its group.
@@ -159,12 +159,12 @@ pub(crate) fn evaluate_groups(
                 });
             }
         };
-        let stuck = watched_round(engine, job, |event| {
+        let end = watched_round(engine, job, |event| {
             if let Some((t, out)) = event {
                 done[t] = Some(out);
             }
         });
-        if let Some((t, _)) = stuck {
+        if let RoundEnd::Stuck(t, _) = end {
             let task = &tasks[t];
             let timeout = inner.aspects[task.aspect].timeout;
             let e = Evaluation::new(Outcome::timed_out(timeout)).with(

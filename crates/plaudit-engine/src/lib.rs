@@ -31,6 +31,7 @@ mod group;
 mod run;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -211,8 +212,7 @@ impl EngineBuilder {
                 has_gates,
                 chunk,
             }),
-            pool: Mutex::new(Arc::new(new_pool(threads))),
-            threads,
+            pool: Arc::new(Pool::new(threads)),
             cache: self.cache,
             cache_errors: Mutex::new(Vec::new()),
         })
@@ -222,12 +222,54 @@ impl EngineBuilder {
 /// The most workers an I/O-bound aspect can ask for.
 const MAX_CONCURRENCY: usize = 256;
 
-fn new_pool(threads: usize) -> ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("plaudit-worker-{i}"))
-        .build()
-        .expect("starting the worker pool")
+/// The engine's CPU pool, which the watchdog replaces when one of its
+/// workers is held past an aspect's deadline (the held worker stays with
+/// the old pool, which ends once it is free). Shared, so that a round whose
+/// caller went away can still be watched to its end.
+#[derive(Debug)]
+pub(crate) struct Pool {
+    current: Mutex<Arc<ThreadPool>>,
+    /// How many times the pool was replaced: a round queued on a replaced
+    /// pool may wait behind its held workers, and moves to the fresh one.
+    generation: AtomicU64,
+    threads: usize,
+}
+
+impl Pool {
+    fn new(threads: usize) -> Self {
+        Self {
+            current: Mutex::new(Arc::new(Self::start(threads))),
+            generation: AtomicU64::new(0),
+            threads,
+        }
+    }
+
+    fn start(threads: usize) -> ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("plaudit-worker-{i}"))
+            .build()
+            .expect("starting the worker pool")
+    }
+
+    /// The pool to use now, and its generation.
+    pub(crate) fn get(&self) -> (Arc<ThreadPool>, u64) {
+        let current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        (current.clone(), self.generation.load(Ordering::Relaxed))
+    }
+
+    /// The current pool's generation.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
+    }
+
+    /// Gives up on the current pool and starts a fresh one.
+    pub(crate) fn replace(&self) {
+        let fresh = Arc::new(Self::start(self.threads));
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        *current = fresh;
+        self.generation.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// A spec, built and ready to score batches of samples. Shareable across
@@ -235,8 +277,7 @@ fn new_pool(threads: usize) -> ThreadPool {
 #[derive(Debug)]
 pub struct Engine {
     inner: Arc<Inner>,
-    pool: Mutex<Arc<ThreadPool>>,
-    threads: usize,
+    pool: Arc<Pool>,
     cache: Option<Arc<Cache>>,
     cache_errors: Mutex<Vec<String>>,
 }
@@ -300,9 +341,37 @@ impl Engine {
         let scores = run::score_batch(self, &samples);
         // Freeing a batch of samples is real work; let a worker do it while
         // the caller goes on.
-        let pool = self.pool.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        pool.spawn(move || drop(samples));
+        self.pool.get().0.spawn(move || drop(samples));
         scores
+    }
+
+    /// Whether [`Engine::score_async`] scores without blocking: true unless
+    /// a cache is in use for some aspect or an aspect judges whole groups
+    /// (reading and writing the cache, and group calls, block their
+    /// thread).
+    pub fn can_score_async(&self) -> bool {
+        self.inner.group_aspects.is_empty() && (self.cache.is_none() || !self.has_cached_aspects())
+    }
+
+    /// Scores a batch from an async runtime: the same scores as
+    /// [`Engine::score_batch`], with the same deadlines and watchdog, but
+    /// the calling task waits for the workers without holding a thread,
+    /// and the runtime's timer drives the watchdog. Must be polled within a
+    /// tokio runtime with its time driver enabled.
+    ///
+    /// Dropping the future (a request deadline, a client gone) cancels the
+    /// batch: workers take no new sample, and what is running is watched to
+    /// its end in the background, so a worker held past a deadline is still
+    /// given up on.
+    ///
+    /// Where [`Engine::can_score_async`] is false this scores with
+    /// [`Engine::score_batch`] on the calling thread, blocking it: callers
+    /// on a runtime should then hand the batch to a blocking thread.
+    pub async fn score_async(&self, samples: Vec<plaudit_core::Sample>) -> Vec<Score> {
+        if !self.can_score_async() {
+            return self.score_batch(samples);
+        }
+        run::score_async(self, &Arc::new(samples)).await
     }
 
     /// Scores a batch the caller keeps: the samples are shared with the

@@ -11,11 +11,12 @@ use plaudit_core::{
     AspectResult, Context, Evaluation, OnMissing, Outcome, Sample, SampleToken, Scope, Score,
 };
 use rayon::prelude::*;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::cache::CacheKey;
 use crate::combine::{Combined, Contribution, combine_batch, single};
 use crate::group::{GroupRuns, Grouped, evaluate_groups, group_hash};
-use crate::{Engine, Inner};
+use crate::{Engine, Inner, Pool};
 
 /// How often the watchdog looks at the workers.
 pub(crate) const TICK: Duration = Duration::from_millis(20);
@@ -24,6 +25,9 @@ pub(crate) const TICK: Duration = Duration::from_millis(20);
 /// load. A chunk held by an aspect that never returns is evaluated again on
 /// a fresh pool. Specs with I/O-bound aspects use one sample per task.
 pub(crate) const CHUNK: usize = 32;
+/// Chunks of at least this many samples copy the aspect names (see
+/// [`Rounds::job`]).
+const OWN_NAMES_FROM: usize = 8;
 /// How far past its deadline a running evaluation may go before its worker
 /// is given up on.
 const GRACE: Duration = Duration::from_millis(250);
@@ -99,27 +103,55 @@ impl Slots {
     }
 }
 
+/// Where a round's workers send their results: the waiting side's channel.
+pub(crate) trait Sink<M>: Clone + Send + 'static {
+    fn put(&self, message: M);
+}
+
+impl<M: Send + 'static> Sink<M> for Sender<M> {
+    fn put(&self, message: M) {
+        // The waiting side gone means nobody wants the result.
+        let _ = self.send(message);
+    }
+}
+
+impl<M: Send + 'static> Sink<M> for UnboundedSender<M> {
+    fn put(&self, message: M) {
+        let _ = self.send(message);
+    }
+}
+
+/// How a round of work on the pool ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RoundEnd {
+    /// Every item is done.
+    Done,
+    /// An evaluation ran past its deadline plus grace: (item, aspect). The
+    /// round was cancelled and the engine's pool replaced.
+    Stuck(usize, usize),
+    /// The pool the round was queued on was replaced (another round gave
+    /// up on one of its workers) and the round made no progress for a
+    /// tick: it may be waiting behind the held worker. It was cancelled;
+    /// what is left runs on the fresh pool.
+    Moved,
+}
+
 /// One round of work on the engine's pool under the watchdog: `job` runs
 /// on the pool with the round's [`Slots`] (each evaluation registers
 /// there), a cancellation flag (set when the round is given up on; workers
 /// stop taking new items) and a channel for its results, which reach
 /// `on_event` on the calling thread as they come (`Some(message)`);
-/// `on_event(None)` says no message came for a [`TICK`]. Returns `None`
-/// when the job is done; when an evaluation runs past its deadline plus
-/// grace, the (item, aspect) it was stuck on: the round is then cancelled
-/// and the engine's pool replaced (the held worker stays with the old
-/// pool, which ends once it is free), so the caller can run what is left
-/// on a fresh one.
+/// `on_event(None)` says no message came for a [`TICK`]. When an evaluation
+/// runs past its deadline plus grace the round is cancelled and the
+/// engine's pool replaced (the held worker stays with the old pool, which
+/// ends once it is free), so the caller can run what is left on a fresh
+/// one; see [`RoundEnd`].
 pub(crate) fn watched_round<M: Send + 'static>(
     engine: &Engine,
     job: impl FnOnce(Arc<Slots>, Arc<AtomicBool>, Sender<M>) + Send + 'static,
     mut on_event: impl FnMut(Option<M>),
-) -> Option<(usize, usize)> {
-    let pool = engine
-        .pool
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
+) -> RoundEnd {
+    let (pool, generation) = engine.pool.get();
     let slots = Arc::new(Slots::new(pool.current_num_threads()));
     let cancelled = Arc::new(AtomicBool::new(false));
     let (tx, rx) = crossbeam_channel::unbounded::<M>();
@@ -128,15 +160,15 @@ pub(crate) fn watched_round<M: Send + 'static>(
         let cancelled = cancelled.clone();
         pool.spawn(move || job(slots, cancelled, tx));
     }
-    let mut stuck = None;
+    let mut end = RoundEnd::Done;
     loop {
         match rx.recv_timeout(TICK) {
             Ok(message) => on_event(Some(message)),
             Err(RecvTimeoutError::Disconnected) => break,
             Err(RecvTimeoutError::Timeout) => {
                 on_event(None);
-                if let Some(hit) = slots.stuck(&engine.inner) {
-                    stuck = Some(hit);
+                if let Some(e) = check(engine, &slots, generation) {
+                    end = e;
                     break;
                 }
             }
@@ -146,12 +178,133 @@ pub(crate) fn watched_round<M: Send + 'static>(
     while let Ok(message) = rx.try_recv() {
         on_event(Some(message));
     }
-    if stuck.is_some() {
+    if end != RoundEnd::Done {
         cancelled.store(true, Ordering::Relaxed);
-        *engine.pool.lock().unwrap_or_else(|e| e.into_inner()) =
-            Arc::new(crate::new_pool(engine.threads));
     }
-    stuck
+    if let RoundEnd::Stuck(..) = end {
+        engine.pool.replace();
+    }
+    end
+}
+
+/// The watchdog's look at a round that made no progress for a tick.
+fn check(engine: &Engine, slots: &Slots, generation: u64) -> Option<RoundEnd> {
+    if let Some((item, aspect)) = slots.stuck(&engine.inner) {
+        Some(RoundEnd::Stuck(item, aspect))
+    } else if engine.pool.generation() != generation {
+        Some(RoundEnd::Moved)
+    } else {
+        None
+    }
+}
+
+/// [`watched_round`] for a caller on an async runtime: the calling task
+/// waits for results without holding a thread, and the runtime's timer
+/// drives the watchdog's ticks. Dropping the future (the caller gave up)
+/// cancels the round, and a task of its own watches what is still running
+/// to its end, so that a held worker is still given up on.
+pub(crate) async fn watched_round_async<M: Send + 'static>(
+    engine: &Engine,
+    job: impl FnOnce(Arc<Slots>, Arc<AtomicBool>, UnboundedSender<M>) + Send + 'static,
+    mut on_message: impl FnMut(M),
+) -> RoundEnd {
+    let (pool, generation) = engine.pool.get();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<M>();
+    let mut round = AsyncRound {
+        slots: Arc::new(Slots::new(pool.current_num_threads())),
+        cancelled: Arc::new(AtomicBool::new(false)),
+        rx: Some(rx),
+        inner: engine.inner.clone(),
+        pool: engine.pool.clone(),
+    };
+    {
+        let slots = round.slots.clone();
+        let cancelled = round.cancelled.clone();
+        pool.spawn(move || job(slots, cancelled, tx));
+    }
+    let rx = round.rx.as_mut().expect("set above");
+    let tick = tokio::time::sleep(TICK);
+    tokio::pin!(tick);
+    let mut end = RoundEnd::Done;
+    let mut progressed = false;
+    loop {
+        tokio::select! {
+            biased;
+            message = rx.recv() => match message {
+                Some(message) => {
+                    progressed = true;
+                    on_message(message);
+                }
+                None => break,
+            },
+            () = &mut tick => {
+                if !progressed && let Some(e) = check(engine, &round.slots, generation) {
+                    end = e;
+                    break;
+                }
+                progressed = false;
+                tick.as_mut().reset(tokio::time::Instant::now() + TICK);
+            }
+        }
+    }
+    while let Ok(message) = rx.try_recv() {
+        on_message(message);
+    }
+    // Done (or given up on, below): nothing left for the guard to watch.
+    round.rx = None;
+    if end != RoundEnd::Done {
+        round.cancelled.store(true, Ordering::Relaxed);
+    }
+    if let RoundEnd::Stuck(..) = end {
+        engine.pool.replace();
+    }
+    end
+}
+
+/// A round waited on by [`watched_round_async`]. Dropped while its job is
+/// still running (`rx` still set), it cancels the job and hands the
+/// watching over to a task (or, outside a runtime, a thread) of its own.
+struct AsyncRound<M: Send + 'static> {
+    slots: Arc<Slots>,
+    cancelled: Arc<AtomicBool>,
+    rx: Option<UnboundedReceiver<M>>,
+    inner: Arc<Inner>,
+    pool: Arc<Pool>,
+}
+
+impl<M: Send + 'static> Drop for AsyncRound<M> {
+    fn drop(&mut self) {
+        let Some(mut rx) = self.rx.take() else {
+            return;
+        };
+        self.cancelled.store(true, Ordering::Relaxed);
+        let (slots, inner, pool) = (self.slots.clone(), self.inner.clone(), self.pool.clone());
+        // Workers stop taking items; the one evaluation each may be running
+        // either ends (the channel closes) or outlives its deadline (the
+        // pool is replaced).
+        let watch = async move {
+            let mut ticks = tokio::time::interval(TICK);
+            loop {
+                tokio::select! {
+                    message = rx.recv() => if message.is_none() { return },
+                    _ = ticks.tick() => if slots.stuck(&inner).is_some() {
+                        pool.replace();
+                        return;
+                    },
+                }
+            }
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(watch);
+        } else {
+            std::thread::spawn(move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
+                    .build()
+                    .map(|rt| rt.block_on(watch))
+            });
+        }
+    }
 }
 
 pub(crate) fn score_batch(engine: &Engine, samples: &Arc<Vec<Sample>>) -> Vec<Score> {
@@ -217,8 +370,29 @@ pub(crate) fn score_batch(engine: &Engine, samples: &Arc<Vec<Sample>>) -> Vec<Sc
     if let Some(w) = &mut writer {
         w.flush(engine);
     }
+    finish(inner, samples, runs)
+}
 
-    let mut runs = runs;
+/// [`score_batch`] without blocking: for engines with neither a cache in
+/// use nor aspects that judge whole groups (both need blocking work before
+/// and after the pool's), waiting on an async runtime.
+pub(crate) async fn score_async(engine: &Engine, samples: &Arc<Vec<Sample>>) -> Vec<Score> {
+    if samples.is_empty() {
+        return Vec::new();
+    }
+    let (prefilled, grouped) = (Arc::new(None), Arc::new(None));
+    let mut rounds = Rounds::new(samples.len());
+    while rounds.pending() {
+        let job = rounds.job(engine, samples, &prefilled, &grouped);
+        let end = watched_round_async(engine, job, |runs| rounds.take(runs)).await;
+        rounds.end_round(end);
+    }
+    finish(&engine.inner, samples, rounds.finish())
+}
+
+/// Combines across the batch where the spec normalizes, and makes the
+/// scores.
+fn finish(inner: &Inner, samples: &[Sample], mut runs: Vec<SampleRun>) -> Vec<Score> {
     if inner.needs_groups {
         let rows: Vec<Vec<Contribution>> = runs
             .iter_mut()
@@ -373,66 +547,12 @@ fn dispatch(
     grouped: &Arc<Option<GroupRuns>>,
     mut writer: Option<&mut CacheWriter<'_>>,
 ) -> Vec<SampleRun> {
-    let n = samples.len();
-    let mut done: Vec<Option<SampleRun>> = (0..n).map(|_| None).collect();
-    let mut todo: Vec<usize> = (0..n).collect();
-    // (sample → aspect) evaluations abandoned by the watchdog.
-    let mut abandoned: HashMap<usize, Vec<usize>> = HashMap::new();
-
-    while !todo.is_empty() {
-        let job = {
-            let inner = engine.inner.clone();
-            let samples = samples.clone();
-            let prefilled = prefilled.clone();
-            let grouped = grouped.clone();
-            let todo = todo.clone();
-            let abandoned = abandoned.clone();
-            let chunk_size = inner.chunk;
-            move |slots: Arc<Slots>,
-                  cancelled: Arc<AtomicBool>,
-                  tx: Sender<Vec<(usize, SampleRun)>>| {
-                let work = |tx: &mut Sender<Vec<(usize, SampleRun)>>, chunk: &[usize]| {
-                    let mut runs = Vec::with_capacity(chunk.len());
-                    // Where the next evaluation starts: each one ends where
-                    // the next begins, across the samples of the chunk.
-                    let mut clock = Instant::now();
-                    // The chunk's own copies of the aspect names for its
-                    // results: cloning the engine's shared ones, every
-                    // worker bumped the same reference counts for every
-                    // sample, and the cache lines went back and forth
-                    // between cores (engine bench, two threads: 6% of the
-                    // time).
-                    let names: Vec<Arc<str>> =
-                        inner.aspects.iter().map(|p| Arc::from(&*p.name)).collect();
-                    for &s in chunk {
-                        if cancelled.load(Ordering::Relaxed) {
-                            return;
-                        }
-                        let settled = Settled {
-                            hits: prefilled.as_ref().as_ref().map(|p| p[s].as_slice()),
-                            grouped: grouped.as_ref().as_ref().map(|g| g[s].as_slice()),
-                            abandoned: abandoned.get(&s).map_or(&[][..], Vec::as_slice),
-                        };
-                        let sample = &samples[s];
-                        let run = evaluate_sample(
-                            &inner, sample, s, &settled, &slots, &mut clock, &names,
-                        );
-                        runs.push((s, run));
-                    }
-                    let _ = tx.send(runs);
-                };
-                if chunk_size == 1 {
-                    // I/O-bound aspects: every sample its own task, so that
-                    // each worker waits on one call rather than a queue.
-                    todo.par_chunks(1).with_max_len(1).for_each_with(tx, work);
-                } else {
-                    todo.par_chunks(chunk_size).for_each_with(tx, work);
-                }
-            }
-        };
+    let mut rounds = Rounds::new(samples.len());
+    while rounds.pending() {
+        let job = rounds.job(engine, samples, prefilled, grouped);
         // Results travel a chunk at a time: one message (and at most one
         // wake-up of the waiting thread) per CHUNK samples, not per sample.
-        let stuck = watched_round(engine, job, |event| {
+        let end = watched_round(engine, job, |event| {
             let Some(runs) = event else {
                 // Idle: a good moment to write what is queued.
                 if let Some(w) = writer.as_deref_mut() {
@@ -440,24 +560,129 @@ fn dispatch(
                 }
                 return;
             };
-            for (s, run) in runs {
-                if let Some(w) = writer.as_deref_mut() {
-                    w.add(s, &run);
+            if let Some(w) = writer.as_deref_mut() {
+                for (s, run) in &runs {
+                    w.add(*s, run);
                 }
-                done[s] = Some(run);
             }
+            rounds.take(runs);
             if let Some(w) = writer.as_deref_mut() {
                 w.write(engine, false);
             }
         });
-        if let Some((s, a)) = stuck {
-            abandoned.entry(s).or_default().push(a);
-        }
-        todo.retain(|&s| done[s].is_none());
+        rounds.end_round(end);
     }
-    done.into_iter()
-        .map(|r| r.expect("every sample has a result"))
-        .collect()
+    rounds.finish()
+}
+
+/// The samples of a batch still to evaluate, round after round: a round
+/// ends when all are done or when the watchdog gives up on a worker, and
+/// the next one runs what is left on a fresh pool.
+struct Rounds {
+    done: Vec<Option<SampleRun>>,
+    todo: Vec<usize>,
+    /// (sample → aspects) evaluations abandoned by the watchdog.
+    abandoned: HashMap<usize, Vec<usize>>,
+}
+
+/// A chunk's results, by sample index.
+type Runs = Vec<(usize, SampleRun)>;
+
+impl Rounds {
+    fn new(n: usize) -> Self {
+        Self {
+            done: (0..n).map(|_| None).collect(),
+            todo: (0..n).collect(),
+            abandoned: HashMap::new(),
+        }
+    }
+
+    fn pending(&self) -> bool {
+        !self.todo.is_empty()
+    }
+
+    /// The next round's work on the pool: the samples still to do, in
+    /// chunks, each chunk's results sent as one message.
+    fn job<S: Sink<Runs>>(
+        &self,
+        engine: &Engine,
+        samples: &Arc<Vec<Sample>>,
+        prefilled: &Arc<Option<Vec<Vec<Option<Evaluation>>>>>,
+        grouped: &Arc<Option<GroupRuns>>,
+    ) -> impl FnOnce(Arc<Slots>, Arc<AtomicBool>, S) + Send + 'static {
+        let inner = engine.inner.clone();
+        let samples = samples.clone();
+        let prefilled = prefilled.clone();
+        let grouped = grouped.clone();
+        let todo = self.todo.clone();
+        let abandoned = self.abandoned.clone();
+        let chunk_size = inner.chunk;
+        move |slots: Arc<Slots>, cancelled: Arc<AtomicBool>, tx: S| {
+            let work = |tx: &mut S, chunk: &[usize]| {
+                let mut runs = Vec::with_capacity(chunk.len());
+                // Where the next evaluation starts: each one ends where
+                // the next begins, across the samples of the chunk.
+                let mut clock = Instant::now();
+                // A chunk of many samples makes its own copies of the
+                // aspect names for its results: cloning the engine's shared
+                // ones, every worker bumped the same reference counts for
+                // every sample, and the cache lines went back and forth
+                // between cores (engine bench, two threads: 6% of the
+                // time). For a few samples (a server's single-sample
+                // requests) the copies cost more than they save.
+                let names: Vec<Arc<str>> = if chunk.len() >= OWN_NAMES_FROM {
+                    inner.aspects.iter().map(|p| Arc::from(&*p.name)).collect()
+                } else {
+                    inner.aspects.iter().map(|p| p.name.clone()).collect()
+                };
+                for &s in chunk {
+                    if cancelled.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let settled = Settled {
+                        hits: prefilled.as_ref().as_ref().map(|p| p[s].as_slice()),
+                        grouped: grouped.as_ref().as_ref().map(|g| g[s].as_slice()),
+                        abandoned: abandoned.get(&s).map_or(&[][..], Vec::as_slice),
+                    };
+                    let sample = &samples[s];
+                    let run =
+                        evaluate_sample(&inner, sample, s, &settled, &slots, &mut clock, &names);
+                    runs.push((s, run));
+                }
+                tx.put(runs);
+            };
+            if chunk_size == 1 {
+                // I/O-bound aspects: every sample its own task, so that
+                // each worker waits on one call rather than a queue.
+                todo.par_chunks(1).with_max_len(1).for_each_with(tx, work);
+            } else {
+                todo.par_chunks(chunk_size).for_each_with(tx, work);
+            }
+        }
+    }
+
+    fn take(&mut self, runs: Runs) {
+        for (s, run) in runs {
+            self.done[s] = Some(run);
+        }
+    }
+
+    /// After a round: the evaluation the watchdog gave up on, if any, is
+    /// abandoned, and what is not done stays to do.
+    fn end_round(&mut self, end: RoundEnd) {
+        if let RoundEnd::Stuck(s, a) = end {
+            self.abandoned.entry(s).or_default().push(a);
+        }
+        let done = &self.done;
+        self.todo.retain(|&s| done[s].is_none());
+    }
+
+    fn finish(self) -> Vec<SampleRun> {
+        self.done
+            .into_iter()
+            .map(|r| r.expect("every sample has a result"))
+            .collect()
+    }
 }
 
 /// What is settled about one sample before its aspects run.

@@ -453,3 +453,35 @@ needle = "x"
     assert!(max >= 16, "only {max} evaluations were in flight at once");
     assert!(max <= 32, "{max} in flight, more than the aspect asked for");
 }
+
+#[test]
+fn a_batch_queued_behind_a_held_worker_moves_to_the_fresh_pool() {
+    // One worker: while it is held, a second batch can only wait in its
+    // queue until the first batch's watchdog replaces the pool.
+    let e = Engine::builder()
+        .registry(registry())
+        .threads(1)
+        .build(&SpecSource::from_text(
+            "spec.toml",
+            "name = \"moved\"\n[[aspect]]\nname = \"slow\"\nkind = \"test.sleepy\"\ntimeout_ms = 50\n",
+            Format::Toml,
+        ))
+        .unwrap();
+    let e = Arc::new(e);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        let held = scope.spawn(|| e.score_batch(vec![Sample::new("held", "slow")]));
+        // Let the first batch take the worker.
+        std::thread::sleep(Duration::from_millis(20));
+        let e = e.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(e.score_batch(vec![Sample::new("queued", "fast")]));
+        });
+        let queued = rx
+            .recv_timeout(Duration::from_secs(15))
+            .expect("the queued batch does not wait for the held worker");
+        assert_eq!(queued[0].reward, Some(1.0));
+        let held = held.join().unwrap();
+        assert_eq!(status(&held[0], "slow"), Status::TimedOut);
+    });
+}

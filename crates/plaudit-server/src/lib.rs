@@ -13,16 +13,21 @@
 //!
 //! # Why it is shaped so
 //!
-//! - **The async runtime never scores.** Parsing a body, scoring and
-//!   serializing the answer run on a blocking thread
-//!   ([`tokio::task::spawn_blocking`]), where the engine fans out on its own
-//!   CPU pool; runtime threads only move bytes, so `/health` and unrelated
-//!   requests are answered while a large batch is scored.
+//! - **The async runtime never scores.** The engine's CPU pool evaluates
+//!   the aspects. A small body (at most 32 KiB) is parsed and answered on
+//!   the runtime, and the request waits for the pool without holding a
+//!   thread ([`Engine::score_async`](plaudit_engine::Engine::score_async));
+//!   a larger one is parsed, scored and answered on a blocking thread
+//!   ([`tokio::task::spawn_blocking`]), as is every request of a server
+//!   whose specs block (the result cache, group aspects). `/health` and
+//!   unrelated requests are answered while a large batch is scored.
 //! - **Bounded, not queued.** At most [`ServerConfig::max_in_flight`] scoring
 //!   requests hold a slot; the next one gets `503` with `Retry-After` at once.
-//!   A slot is held until the work ends, even when the client or the
-//!   [`request_timeout`](ServerConfig::request_timeout) gave up on the
-//!   request, so timeouts cannot pile unbounded work onto the machine.
+//!   A blocking request holds its slot until its work ends, even when the
+//!   client or the [`request_timeout`](ServerConfig::request_timeout) gave
+//!   up on it; a small request given up on cancels the samples not yet
+//!   started, so that either way timeouts cannot pile unbounded work onto
+//!   the machine.
 //! - **No silent zero.** The native API reports a missing reward as `null`
 //!   with its error. The trainers' protocols need numbers; they get
 //!   [`missing_reward`](ServerConfig::missing_reward) and the error beside it

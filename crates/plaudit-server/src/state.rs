@@ -31,6 +31,19 @@ pub(crate) struct Inner {
     pub(crate) eot_tokens: Vec<String>,
     pub(crate) missing_reward: f64,
     pub(crate) metrics: Metrics,
+    /// Whether every served engine scores without blocking
+    /// ([`Engine::can_score_async`]): small requests are then handled on
+    /// the async runtime.
+    pub(crate) all_async: bool,
+}
+
+/// Where a request's scoring waits for the engine's workers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scoring {
+    /// On the async runtime, without holding a thread.
+    Async,
+    /// On the blocking thread the handler runs on.
+    Blocking,
 }
 
 /// A served spec.
@@ -61,7 +74,7 @@ impl AppState {
                 .iter()
                 .map(|(name, engine)| (name.clone(), engine.aspect_names())),
         );
-        let specs = config
+        let specs: Vec<SpecEntry> = config
             .specs
             .into_iter()
             .enumerate()
@@ -72,8 +85,10 @@ impl AppState {
                 index,
             })
             .collect();
+        let all_async = specs.iter().all(|s| s.engine.can_score_async());
         Self {
             inner: Arc::new(Inner {
+                all_async,
                 specs,
                 token: config.token.map(String::into_bytes),
                 max_body_bytes: config.max_body_bytes,
@@ -157,13 +172,31 @@ impl AppState {
             })
     }
 
-    /// Scores on the calling thread (always a blocking-pool thread) and
-    /// counts the outcomes.
-    pub(crate) fn score(&self, spec: &SpecEntry, samples: Vec<Sample>) -> Vec<Score> {
+    /// Scores `samples` with `spec` and counts the outcomes: waiting on the
+    /// runtime or blocking the calling thread, as `on` says.
+    pub(crate) async fn score(
+        &self,
+        spec: &SpecEntry,
+        samples: Vec<Sample>,
+        on: Scoring,
+    ) -> Result<Vec<Score>, ApiError> {
         if samples.is_empty() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
-        let scores = spec.engine.score_batch(samples);
+        let scores = match on {
+            Scoring::Async if spec.engine.can_score_async() => {
+                spec.engine.score_async(samples).await
+            }
+            // Not reached (a server with such a spec handles every request
+            // on a blocking thread), but never block the runtime.
+            Scoring::Async => {
+                let engine = spec.engine.clone();
+                tokio::task::spawn_blocking(move || engine.score_batch(samples))
+                    .await
+                    .map_err(|_| ApiError::internal())?
+            }
+            Scoring::Blocking => spec.engine.score_batch(samples),
+        };
         self.inner.metrics.record_scores(spec.index, &scores);
         // A failing cache never fails a score, but it must not go unseen:
         // each failure is logged once and counted in /metrics.
@@ -176,7 +209,7 @@ impl AppState {
                 eprintln!("warning: result cache of spec `{}`: {e}", spec.name);
             }
         }
-        scores
+        Ok(scores)
     }
 }
 

@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::body;
 use crate::error::ApiError;
 use crate::limits;
-use crate::state::AppState;
+use crate::state::{AppState, Scoring};
 
 /// A scoring request, as the blocking part of a handler sees it.
 pub(crate) struct Call {
@@ -29,10 +29,15 @@ pub(crate) struct Call {
     /// The query string.
     pub(crate) query: Option<String>,
     pub(crate) body: Bytes,
+    /// Where its scoring waits for the engine.
+    pub(crate) scoring: Scoring,
 }
 
-/// The blocking part of a scoring endpoint: parse, score, answer.
-type Handler = fn(&AppState, Call) -> Result<Response, ApiError>;
+/// The largest body handled on the async runtime (when every served spec
+/// scores without blocking): parsing it and writing the answer take some
+/// tens of microseconds at most. Larger bodies are handled on a blocking
+/// thread.
+pub(crate) const RUNTIME_BODY_MAX: usize = 32 * 1024;
 
 /// Builds the service for `state`: every endpoint with its limits.
 pub fn router(state: AppState) -> Router {
@@ -76,10 +81,18 @@ async fn method_not_allowed(req: Request) -> ApiError {
     )
 }
 
-/// Admits the request, reads its body and runs `handler` on a blocking
-/// thread, which holds the concurrency slot until the work is done (even if
-/// the client or the deadline gave up on it).
-async fn run(state: AppState, spec: Option<String>, req: Request, handler: Handler) -> Response {
+/// Admits the request, reads its body and runs `handler` (parse, score,
+/// answer). A small body, when every spec scores without blocking, is
+/// handled on the runtime: the scoring runs on the engine's workers while
+/// the request waits without holding a thread, and a request given up on
+/// (client gone, deadline) cancels what it had not started. Anything else
+/// is handled on a blocking thread, which holds the concurrency slot until
+/// the work is done (even if the client or the deadline gave up on it).
+async fn run<F, Fut>(state: AppState, spec: Option<String>, req: Request, handler: F) -> Response
+where
+    F: FnOnce(AppState, Call) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Response, ApiError>> + Send + 'static,
+{
     let result = async {
         let permit = state.admit()?;
         let declared = req
@@ -88,11 +101,26 @@ async fn run(state: AppState, spec: Option<String>, req: Request, handler: Handl
             .and_then(|v| v.to_str().ok()?.parse().ok());
         let query = req.uri().query().map(str::to_owned);
         let body = body::read(req.into_body(), declared, state.inner.max_body_bytes).await?;
-        let call = Call { spec, query, body };
-        let state = state.clone();
+        if state.inner.all_async && body.len() <= RUNTIME_BODY_MAX {
+            let call = Call {
+                spec,
+                query,
+                body,
+                scoring: Scoring::Async,
+            };
+            let response = handler(state, call).await;
+            drop(permit);
+            return response;
+        }
+        let call = Call {
+            spec,
+            query,
+            body,
+            scoring: Scoring::Blocking,
+        };
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            handler(&state, call)
+            tokio::runtime::Handle::current().block_on(handler(state, call))
         })
         .await
         .map_err(|_| ApiError::internal())?

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::{Call, json_ok};
 use crate::body;
 use crate::error::ApiError;
-use crate::state::{AppState, SpecEntry};
+use crate::state::{AppState, Scoring, SpecEntry};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, expecting = "an object with `samples`")]
@@ -61,7 +61,8 @@ struct Reply<'a> {
     scores: Vec<Score>,
 }
 
-pub(super) fn handle(state: &AppState, call: Call) -> Result<Response, ApiError> {
+pub(super) async fn handle(state: AppState, call: Call) -> Result<Response, ApiError> {
+    let state = &state;
     // Most requests name no data source per sample; only a body that
     // mentions `"data_source"` at all is read the (slower) routed way.
     if memmem::find(&call.body, b"\"data_source\"").is_none() {
@@ -70,7 +71,7 @@ pub(super) fn handle(state: &AppState, call: Call) -> Result<Response, ApiError>
             data_source,
         } = body::parse(&call.body)?;
         let spec = state.resolve(call.spec.as_deref(), data_source.as_deref())?;
-        return Ok(one_spec(state, spec, name_by_position(samples)));
+        return one_spec(state, spec, name_by_position(samples), call.scoring).await;
     }
     let RoutedRequest {
         samples,
@@ -91,7 +92,7 @@ pub(super) fn handle(state: &AppState, call: Call) -> Result<Response, ApiError>
     let first = routed.first().map_or(default, |(spec, _)| *spec);
     if routed.iter().all(|(spec, _)| spec.index == first.index) {
         let samples = routed.into_iter().map(|(_, s)| s).collect();
-        return Ok(one_spec(state, first, name_by_position(samples)));
+        return one_spec(state, first, name_by_position(samples), call.scoring).await;
     }
     // Several specs: score each one's samples together, then put the scores
     // back in request order.
@@ -109,7 +110,8 @@ pub(super) fn handle(state: &AppState, call: Call) -> Result<Response, ApiError>
     }
     let mut scores: Vec<Option<Score>> = (0..specs.len()).map(|_| None).collect();
     for (spec, at, group) in groups {
-        for (i, score) in at.into_iter().zip(state.score(spec, group)) {
+        let got = state.score(spec, group, call.scoring).await?;
+        for (i, score) in at.into_iter().zip(got) {
             scores[i] = Some(score);
         }
     }
@@ -135,12 +137,17 @@ fn name_by_position(mut samples: Vec<Sample>) -> Vec<Sample> {
     samples
 }
 
-fn one_spec(state: &AppState, spec: &SpecEntry, samples: Vec<Sample>) -> Response {
-    let scores = state.score(spec, samples);
-    json_ok(&Reply {
+async fn one_spec(
+    state: &AppState,
+    spec: &SpecEntry,
+    samples: Vec<Sample>,
+    scoring: Scoring,
+) -> Result<Response, ApiError> {
+    let scores = state.score(spec, samples, scoring).await?;
+    Ok(json_ok(&Reply {
         spec: Some(&spec.name),
         spec_hash: Some(spec.engine.spec_hash()),
         sample_specs: None,
         scores,
-    })
+    }))
 }

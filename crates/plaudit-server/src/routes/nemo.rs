@@ -22,7 +22,8 @@ use crate::body;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-pub(super) fn handle(state: &AppState, call: Call) -> Result<Response, ApiError> {
+pub(super) async fn handle(state: AppState, call: Call) -> Result<Response, ApiError> {
+    let state = &state;
     let value: Value = body::parse(&call.body)?;
     let Value::Object(mut request) = value else {
         return Err(ApiError::bad_request(format!(
@@ -59,7 +60,8 @@ pub(super) fn handle(state: &AppState, call: Call) -> Result<Response, ApiError>
         ..Sample::default()
     };
     let score = state
-        .score(spec, vec![sample])
+        .score(spec, vec![sample], call.scoring)
+        .await?
         .pop()
         .ok_or_else(ApiError::internal)?;
     let components: Map<String, Value> = score

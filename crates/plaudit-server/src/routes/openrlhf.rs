@@ -51,7 +51,8 @@ struct Reply<'a> {
     errors: Option<Vec<Option<&'a str>>>,
 }
 
-pub(super) fn handle(state: &AppState, call: Call) -> Result<Response, ApiError> {
+pub(super) async fn handle(state: AppState, call: Call) -> Result<Response, ApiError> {
+    let state = &state;
     let req: Request = body::parse(&call.body)?;
     let spec = state.resolve(call.spec.as_deref(), req.data_source.as_deref())?;
     let n = req.query.len();
@@ -90,7 +91,7 @@ pub(super) fn handle(state: &AppState, call: Call) -> Result<Response, ApiError>
             ..Sample::default()
         });
     }
-    let scores = state.score(spec, samples);
+    let scores = state.score(spec, samples, call.scoring).await?;
 
     let fill = state.inner.missing_reward;
     let names = &spec.aspects;

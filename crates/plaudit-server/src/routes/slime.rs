@@ -34,7 +34,8 @@ struct One {
     data_source: Option<String>,
 }
 
-pub(super) fn handle(state: &AppState, call: Call) -> Result<Response, ApiError> {
+pub(super) async fn handle(state: AppState, call: Call) -> Result<Response, ApiError> {
+    let state = &state;
     let detail = wants_detail(call.query.as_deref())?;
     // One object or a list: parsing a `Value` first gives precise errors
     // where an untagged enum would only say that no variant matched.
@@ -104,7 +105,7 @@ pub(super) fn handle(state: &AppState, call: Call) -> Result<Response, ApiError>
         });
     }
     let spec = state.resolve(call.spec.as_deref(), data_source.as_deref())?;
-    let scores = state.score(spec, samples);
+    let scores = state.score(spec, samples, call.scoring).await?;
     let fill = state.inner.missing_reward;
     let answers: Vec<Value> = scores
         .iter()
