@@ -43,7 +43,21 @@ pub(crate) async fn read(
 /// Parses `bytes` as a `T`. Invalid JSON is reported with its line and
 /// column; a value of the wrong shape with its path in the document
 /// (`samples[2].response`) as well.
+///
+/// A good body is parsed once, without tracking the path (tracking it cost
+/// about 6% of the server's CPU on 256-sample batches); only a body that
+/// fails is parsed again, with the path, for the message.
 pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Ok(value),
+        Err(_) => Err(parse_tracked::<T>(bytes)
+            .err()
+            .unwrap_or_else(|| ApiError::bad_request("invalid JSON"))),
+    }
+}
+
+/// [`parse`] with the path of every value tracked, for its errors.
+fn parse_tracked<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -67,13 +81,11 @@ mod tests {
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]
-    #[allow(dead_code)]
     struct Req {
         items: Vec<Item>,
     }
 
     #[derive(Debug, Deserialize)]
-    #[allow(dead_code)]
     struct Item {
         n: u32,
     }
@@ -91,6 +103,13 @@ mod tests {
         let e = parse::<Req>(br#"{"items": [{"n": 1}, {"n": "x"}]}"#).unwrap_err();
         assert!(e.message.contains("`items[1].n`"), "{}", e.message);
         assert!(e.message.contains("invalid type: string"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_good_body_parses() {
+        let r = parse::<Req>(br#"{"items": [{"n": 1}, {"n": 2}]} "#).unwrap();
+        assert_eq!(r.items.len(), 2);
+        assert_eq!(r.items[1].n, 2);
     }
 
     #[test]
