@@ -651,7 +651,12 @@ impl Rounds {
                 }
                 tx.put(runs);
             };
-            if chunk_size == 1 {
+            if todo.len() == 1 {
+                // One sample (a server's single-sample request): no
+                // splitting to do.
+                let mut tx = tx;
+                work(&mut tx, &todo);
+            } else if chunk_size == 1 {
                 // I/O-bound aspects: every sample its own task, so that
                 // each worker waits on one call rather than a queue.
                 todo.par_chunks(1).with_max_len(1).for_each_with(tx, work);

@@ -103,6 +103,11 @@ impl AppState {
         }
     }
 
+    /// Whether a bearer token is configured.
+    pub(crate) fn requires_token(&self) -> bool {
+        self.inner.token.is_some()
+    }
+
     /// Whether `presented` (the `Authorization` header's value) carries the
     /// token; always true when no token is configured.
     pub(crate) fn authorized(&self, presented: Option<&[u8]>) -> bool {

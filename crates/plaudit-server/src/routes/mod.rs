@@ -51,12 +51,15 @@ pub fn router(state: AppState) -> Router {
         .route("/verify", post(nemo_any))
         .route("/{spec}/verify", post(nemo_named))
         .route_layer(from_fn_with_state(state.clone(), limits::deadline));
-    let protected = Router::new()
+    let mut protected = Router::new()
         .route("/metrics", get(info::metrics))
         .route("/openapi.json", get(info::openapi))
         .route("/v1/specs", get(info::specs))
-        .merge(scoring)
-        .route_layer(from_fn_with_state(state.clone(), limits::require_token));
+        .merge(scoring);
+    // Without a token there is nothing to check: no layer, no cost.
+    if state.requires_token() {
+        protected = protected.route_layer(from_fn_with_state(state.clone(), limits::require_token));
+    }
     Router::new()
         .route("/health", get(info::health))
         .merge(protected)
