@@ -41,6 +41,11 @@ pub(crate) struct ServeArgs {
     /// parallelism].
     #[arg(long)]
     threads: Option<usize>,
+    /// Threads of the async runtime, which read requests, parse small
+    /// bodies and write answers [default: half the available parallelism,
+    /// at least 1].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    http_threads: Option<u16>,
     /// The result cache for expensive aspects (SQLite) [default: the user's
     /// cache folder, plaudit/cache.sqlite].
     #[arg(long, env = "PLAUDIT_CACHE", value_name = "PATH")]
@@ -94,7 +99,19 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
     // at tokio's default cap (512), a saturated server starts a new thread
     // whenever the previous one has not yet gone back to the idle list, and
     // its memory grows with every thread it keeps.
+    // Half the cores by default: the engine's workers take the rest. On
+    // two cores one runtime thread served about 10% more single-sample
+    // requests than two (`bench/RESULTS.md`).
+    let http_threads = args.http_threads.map_or_else(
+        || {
+            std::thread::available_parallelism()
+                .map_or(1, |n| n.get() / 2)
+                .max(1)
+        },
+        usize::from,
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(http_threads)
         .enable_all()
         .max_blocking_threads(config.max_in_flight.clamp(1, 512))
         .thread_name("plaudit-http")

@@ -157,7 +157,12 @@ fn a_token_file_guards_everything_but_health() {
     let dir = tempfile::tempdir().unwrap();
     let token = dir.path().join("token");
     std::fs::write(&token, "s3cret\n").unwrap();
-    let served = serve(&["--token-file", token.to_str().unwrap()]);
+    let served = serve(&[
+        "--token-file",
+        token.to_str().unwrap(),
+        "--http-threads",
+        "3",
+    ]);
     assert_eq!(request(served.addr, "GET", "/health", None, "").0, 200);
     assert_eq!(request(served.addr, "GET", "/v1/specs", None, "").0, 401);
     assert_eq!(
