@@ -263,11 +263,15 @@ impl Pool {
         self.generation.load(Ordering::Relaxed)
     }
 
-    /// Gives up on the current pool and starts a fresh one.
-    pub(crate) fn replace(&self) {
-        let fresh = Arc::new(Self::start(self.threads));
+    /// Gives up on the pool of `generation` and starts a fresh one, unless
+    /// that pool was already replaced (two rounds held on the same pool
+    /// replace it once).
+    pub(crate) fn replace(&self, generation: u64) {
         let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
-        *current = fresh;
+        if self.generation.load(Ordering::Relaxed) != generation {
+            return;
+        }
+        *current = Arc::new(Self::start(self.threads));
         self.generation.fetch_add(1, Ordering::Relaxed);
     }
 }

@@ -182,7 +182,7 @@ pub(crate) fn watched_round<M: Send + 'static>(
         cancelled.store(true, Ordering::Relaxed);
     }
     if let RoundEnd::Stuck(..) = end {
-        engine.pool.replace();
+        engine.pool.replace(generation);
     }
     end
 }
@@ -216,6 +216,7 @@ pub(crate) async fn watched_round_async<M: Send + 'static>(
         rx: Some(rx),
         inner: engine.inner.clone(),
         pool: engine.pool.clone(),
+        generation,
     };
     {
         let slots = round.slots.clone();
@@ -256,7 +257,7 @@ pub(crate) async fn watched_round_async<M: Send + 'static>(
         round.cancelled.store(true, Ordering::Relaxed);
     }
     if let RoundEnd::Stuck(..) = end {
-        engine.pool.replace();
+        engine.pool.replace(generation);
     }
     end
 }
@@ -270,6 +271,8 @@ struct AsyncRound<M: Send + 'static> {
     rx: Option<UnboundedReceiver<M>>,
     inner: Arc<Inner>,
     pool: Arc<Pool>,
+    /// The generation of the pool the job was queued on.
+    generation: u64,
 }
 
 impl<M: Send + 'static> Drop for AsyncRound<M> {
@@ -279,18 +282,25 @@ impl<M: Send + 'static> Drop for AsyncRound<M> {
         };
         self.cancelled.store(true, Ordering::Relaxed);
         let (slots, inner, pool) = (self.slots.clone(), self.inner.clone(), self.pool.clone());
+        let generation = self.generation;
         // Workers stop taking items; the one evaluation each may be running
         // either ends (the channel closes) or outlives its deadline (the
-        // pool is replaced).
+        // pool is replaced). Once the pool was replaced, whatever held it
+        // is no longer the engine's concern.
         let watch = async move {
             let mut ticks = tokio::time::interval(TICK);
             loop {
                 tokio::select! {
                     message = rx.recv() => if message.is_none() { return },
-                    _ = ticks.tick() => if slots.stuck(&inner).is_some() {
-                        pool.replace();
-                        return;
-                    },
+                    _ = ticks.tick() => {
+                        if slots.stuck(&inner).is_some() {
+                            pool.replace(generation);
+                            return;
+                        }
+                        if pool.generation() != generation {
+                            return;
+                        }
+                    }
                 }
             }
         };
