@@ -24,6 +24,12 @@ on loopback on this machine:
   (d) a soak at saturation against plaudit: non-2xx responses, its RSS every
       second (/proc/PID/status), and the latency of /health right after.
 
+(a) and (b) also measure a reference point that is not a reward server:
+crates/plaudit-server/examples/bare_http.rs, the same HTTP stack as plaudit
+(tokio, hyper, axum, serde_json) that parses each body and answers lists of
+zeros, with no scoring, limits or metrics: the fastest this stack serves
+these bodies on this machine.
+
 Prints a table and writes bench/out/serve_results.json. Every server it
 starts is stopped when it ends, also on error.
 """
@@ -45,6 +51,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 OUT = ROOT / "bench" / "out"
 PLAUDIT = ROOT / "target" / "release" / "plaudit"
+# The same HTTP stack with no scoring at all: how fast this stack goes here.
+BARE = ROOT / "target" / "release" / "examples" / "bare_http"
 LUA = ROOT / "bench" / "serve" / "rotate.lua"
 SPEC = "bench/rule5.toml"
 ASPECTS = ["format", "correct", "overlong", "repetition", "json"]
@@ -281,6 +289,8 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
 
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "plaudit-cli"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "plaudit-server", "--example",
+                    "bare_http"], cwd=ROOT, check=True)
     data = OUT / "rollouts-10000.jsonl"
     if not data.exists():
         subprocess.run([sys.executable, "examples/make_rollouts.py", "--problems", "2500",
@@ -297,6 +307,11 @@ def main():
         plaudit = servers.start([str(PLAUDIT), "serve", "--spec", SPEC, "--no-cache",
                                  "--bind", f"127.0.0.1:{port}"], log)
         pl_url = f"http://127.0.0.1:{port}"
+        port = free_port()
+        # As many runtime threads as plaudit serve's default.
+        bare = servers.start([str(BARE), f"127.0.0.1:{port}", str(max(1, (os.cpu_count() or 2) // 2))],
+                             log)
+        bare_url = f"http://127.0.0.1:{port}"
         py = {}
         for w in workers:
             for stack, flags in python_stacks():
@@ -309,6 +324,7 @@ def main():
                                       "--no-access-log", "--log-level", "warning"], log)
                 py[f"fastapi_w{w}_{stack}"] = (f"http://127.0.0.1:{p}", proc)
         wait_health(pl_url, plaudit)
+        wait_health(bare_url, bare)
         for url, proc in py.values():
             wait_health(url, proc)
 
@@ -322,14 +338,15 @@ def main():
 
         print(f"load average before measuring: {os.getloadavg()}")
         # Warm-up: imports, connection pools, allocator.
-        for url in [pl_url] + [u for u, _ in py.values()]:
+        for url in [pl_url, bare_url] + [u for u, _ in py.values()]:
             wrk(url, single_file, 2)
 
         results = {"samples_in_bodies": len(rows), "connections": CONNECTIONS,
                    "seconds": seconds, "repeat": repeat, "cores": os.cpu_count(),
                    "versions": versions(),
                    "agreement": {"samples": checked, "differences": diffs}}
-        servers_by_name = {"plaudit": (pl_url, plaudit.pid)} | {k: (u, p.pid) for k, (u, p) in py.items()}
+        servers_by_name = ({"plaudit": (pl_url, plaudit.pid)} | {k: (u, p.pid) for k, (u, p) in py.items()}
+                           | {"bare_http": (bare_url, bare.pid)})
         for name, body_file, per in (("single", single_file, 1), ("batch256", batch_file, BATCH)):
             runs = {k: [] for k in servers_by_name}
             for _ in range(repeat):
@@ -401,6 +418,12 @@ def report(r):
         r[section + "_ratio"] = {"ratio": ratio, "against": py_best}
         print(f"  {section:9} ratio plaudit / {py_best}: {ratio:.1f}x (target 10x: "
               f"{'met' if ratio >= 10 else 'missed'})")
+        if "bare_http" in servers:
+            ceiling = servers["bare_http"]["best"] / servers[py_best]["best"]
+            share = servers["plaudit"]["best"] / servers["bare_http"]["best"]
+            r[section + "_ceiling"] = {"bare_over_fastapi": ceiling, "plaudit_over_bare": share}
+            print(f"  {section:9} bare_http (no scoring) / {py_best}: {ceiling:.1f}x; "
+                  f"plaudit serves {share:.0%} of bare_http")
     for name, runs in r["latency_1000"].items():
         for lat in runs:
             print(f"  1,000 req/s {name:22} p50 {lat['p50_ms']:.2f} ms  p99 {lat['p99_ms']:.2f} ms  "
