@@ -95,10 +95,6 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
     let drain = config.shutdown_timeout;
     let names: Vec<String> = config.specs.iter().map(|(n, _)| n.clone()).collect();
 
-    // Scoring runs on blocking threads, at most max_in_flight at once. Left
-    // at tokio's default cap (512), a saturated server starts a new thread
-    // whenever the previous one has not yet gone back to the idle list, and
-    // its memory grows with every thread it keeps.
     // Half the cores by default: the engine's workers take the rest. On
     // two cores one runtime thread served about 10% more single-sample
     // requests than two (`bench/RESULTS.md`).
@@ -110,6 +106,10 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
         usize::from,
     );
+    // Large requests run on blocking threads, at most max_in_flight at
+    // once. Left at tokio's default cap (512), a saturated server starts a
+    // new thread whenever the previous one has not yet gone back to the
+    // idle list, and its memory grows with every thread it keeps.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(http_threads)
         .enable_all()

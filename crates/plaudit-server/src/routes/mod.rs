@@ -22,7 +22,7 @@ use crate::error::ApiError;
 use crate::limits;
 use crate::state::{AppState, Scoring};
 
-/// A scoring request, as the blocking part of a handler sees it.
+/// A scoring request, as a handler sees it.
 pub(crate) struct Call {
     /// The spec named in the path.
     pub(crate) spec: Option<String>,
