@@ -167,7 +167,7 @@ pub(crate) fn watched_round<M: Send + 'static>(
             Err(RecvTimeoutError::Disconnected) => break,
             Err(RecvTimeoutError::Timeout) => {
                 on_event(None);
-                if let Some(e) = check(engine, &slots, generation) {
+                if let Some(e) = check(&engine.inner, &engine.pool, &slots, generation) {
                     end = e;
                     break;
                 }
@@ -178,23 +178,29 @@ pub(crate) fn watched_round<M: Send + 'static>(
     while let Ok(message) = rx.try_recv() {
         on_event(Some(message));
     }
-    if end != RoundEnd::Done {
-        cancelled.store(true, Ordering::Relaxed);
-    }
-    if let RoundEnd::Stuck(..) = end {
-        engine.pool.replace(generation);
-    }
+    settle(&engine.pool, &cancelled, end, generation);
     end
 }
 
 /// The watchdog's look at a round that made no progress for a tick.
-fn check(engine: &Engine, slots: &Slots, generation: u64) -> Option<RoundEnd> {
-    if let Some((item, aspect)) = slots.stuck(&engine.inner) {
+fn check(inner: &Inner, pool: &Pool, slots: &Slots, generation: u64) -> Option<RoundEnd> {
+    if let Some((item, aspect)) = slots.stuck(inner) {
         Some(RoundEnd::Stuck(item, aspect))
-    } else if engine.pool.generation() != generation {
+    } else if pool.generation() != generation {
         Some(RoundEnd::Moved)
     } else {
         None
+    }
+}
+
+/// After a round that did not end [`RoundEnd::Done`]: its workers take no
+/// new item, and a pool with a held worker is replaced.
+fn settle(pool: &Pool, cancelled: &AtomicBool, end: RoundEnd, generation: u64) {
+    if end != RoundEnd::Done {
+        cancelled.store(true, Ordering::Relaxed);
+    }
+    if let RoundEnd::Stuck(..) = end {
+        pool.replace(generation);
     }
 }
 
@@ -239,7 +245,9 @@ pub(crate) async fn watched_round_async<M: Send + 'static>(
                 None => break,
             },
             () = &mut tick => {
-                if !progressed && let Some(e) = check(engine, &round.slots, generation) {
+                if !progressed
+                    && let Some(e) = check(&engine.inner, &engine.pool, &round.slots, generation)
+                {
                     end = e;
                     break;
                 }
@@ -253,12 +261,7 @@ pub(crate) async fn watched_round_async<M: Send + 'static>(
     }
     // Done (or given up on, below): nothing left for the guard to watch.
     round.rx = None;
-    if end != RoundEnd::Done {
-        round.cancelled.store(true, Ordering::Relaxed);
-    }
-    if let RoundEnd::Stuck(..) = end {
-        engine.pool.replace(generation);
-    }
+    settle(&engine.pool, &round.cancelled, end, generation);
     end
 }
 
@@ -282,6 +285,7 @@ impl<M: Send + 'static> Drop for AsyncRound<M> {
         };
         self.cancelled.store(true, Ordering::Relaxed);
         let (slots, inner, pool) = (self.slots.clone(), self.inner.clone(), self.pool.clone());
+        let cancelled = self.cancelled.clone();
         let generation = self.generation;
         // Workers stop taking items; the one evaluation each may be running
         // either ends (the channel closes) or outlives its deadline (the
@@ -293,12 +297,8 @@ impl<M: Send + 'static> Drop for AsyncRound<M> {
                 tokio::select! {
                     message = rx.recv() => if message.is_none() { return },
                     _ = ticks.tick() => {
-                        if slots.stuck(&inner).is_some() {
-                            pool.replace(generation);
-                            return;
-                        }
-                        if pool.generation() != generation {
-                            return;
+                        if let Some(end) = check(&inner, &pool, &slots, generation) {
+                            return settle(&pool, &cancelled, end, generation);
                         }
                     }
                 }
@@ -353,7 +353,7 @@ pub(crate) fn score_batch(engine: &Engine, samples: &Arc<Vec<Sample>>) -> Vec<Sc
     };
     // Group aspects first: whole groups, one call each.
     let grouped = evaluate_groups(engine, samples, &prefilled);
-    let prefilled = Arc::new(prefilled);
+    let prefilled = prefilled.map(Arc::new);
 
     // Fresh evaluations of cached aspects are written while the rest of the
     // batch is still being evaluated (the waiting thread is idle), not after
@@ -375,7 +375,7 @@ pub(crate) fn score_batch(engine: &Engine, samples: &Arc<Vec<Sample>>) -> Vec<Sc
     if let (Some(w), Some(g)) = (&mut writer, &grouped) {
         w.add_grouped(g);
     }
-    let grouped = Arc::new(grouped);
+    let grouped = grouped.map(Arc::new);
     let runs = dispatch(engine, samples, &prefilled, &grouped, writer.as_mut());
     if let Some(w) = &mut writer {
         w.flush(engine);
@@ -390,10 +390,9 @@ pub(crate) async fn score_async(engine: &Engine, samples: &Arc<Vec<Sample>>) -> 
     if samples.is_empty() {
         return Vec::new();
     }
-    let (prefilled, grouped) = (Arc::new(None), Arc::new(None));
     let mut rounds = Rounds::new(samples.len());
     while rounds.pending() {
-        let job = rounds.job(engine, samples, &prefilled, &grouped);
+        let job = rounds.job(engine, samples, &None, &None);
         let end = watched_round_async(engine, job, |runs| rounds.take(runs)).await;
         rounds.end_round(end);
     }
@@ -553,8 +552,8 @@ fn cache_keys(inner: &Inner, samples: &[Sample], cached: &[usize]) -> Vec<Vec<Op
 fn dispatch(
     engine: &Engine,
     samples: &Arc<Vec<Sample>>,
-    prefilled: &Arc<Option<Vec<Vec<Option<Evaluation>>>>>,
-    grouped: &Arc<Option<GroupRuns>>,
+    prefilled: &Option<Arc<Hits>>,
+    grouped: &Option<Arc<GroupRuns>>,
     mut writer: Option<&mut CacheWriter<'_>>,
 ) -> Vec<SampleRun> {
     let mut rounds = Rounds::new(samples.len());
@@ -598,6 +597,9 @@ struct Rounds {
 /// A chunk's results, by sample index.
 type Runs = Vec<(usize, SampleRun)>;
 
+/// Cache hits, `hits[sample][aspect]`.
+type Hits = Vec<Vec<Option<Evaluation>>>;
+
 impl Rounds {
     fn new(n: usize) -> Self {
         Self {
@@ -617,8 +619,8 @@ impl Rounds {
         &self,
         engine: &Engine,
         samples: &Arc<Vec<Sample>>,
-        prefilled: &Arc<Option<Vec<Vec<Option<Evaluation>>>>>,
-        grouped: &Arc<Option<GroupRuns>>,
+        prefilled: &Option<Arc<Hits>>,
+        grouped: &Option<Arc<GroupRuns>>,
     ) -> impl FnOnce(Arc<Slots>, Arc<AtomicBool>, S) + Send + 'static {
         let inner = engine.inner.clone();
         let samples = samples.clone();
@@ -650,8 +652,8 @@ impl Rounds {
                         return;
                     }
                     let settled = Settled {
-                        hits: prefilled.as_ref().as_ref().map(|p| p[s].as_slice()),
-                        grouped: grouped.as_ref().as_ref().map(|g| g[s].as_slice()),
+                        hits: prefilled.as_deref().map(|p| p[s].as_slice()),
+                        grouped: grouped.as_deref().map(|g| g[s].as_slice()),
                         abandoned: abandoned.get(&s).map_or(&[][..], Vec::as_slice),
                     };
                     let sample = &samples[s];
