@@ -104,23 +104,22 @@ where
             .and_then(|v| v.to_str().ok()?.parse().ok());
         let query = req.uri().query().map(str::to_owned);
         let body = body::read(req.into_body(), declared, state.inner.max_body_bytes).await?;
-        if state.inner.all_async && body.len() <= RUNTIME_BODY_MAX {
-            let call = Call {
-                spec,
-                query,
-                body,
-                scoring: Scoring::Async,
-            };
-            let response = handler(state, call).await;
-            drop(permit);
-            return response;
-        }
+        let scoring = if state.inner.all_async && body.len() <= RUNTIME_BODY_MAX {
+            Scoring::Async
+        } else {
+            Scoring::Blocking
+        };
         let call = Call {
             spec,
             query,
             body,
-            scoring: Scoring::Blocking,
+            scoring,
         };
+        if scoring == Scoring::Async {
+            let response = handler(state, call).await;
+            drop(permit);
+            return response;
+        }
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             tokio::runtime::Handle::current().block_on(handler(state, call))
