@@ -1,10 +1,11 @@
-//! The middleware that keeps the service safe: the bearer token, the
-//! request deadline, and the request metrics around everything.
+//! What keeps the service safe and observable: the bearer token, the
+//! request deadline and the request metrics. Middleware for the operations
+//! endpoints; the scoring endpoints call them directly (`routes::run`).
 
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -18,28 +19,37 @@ pub(crate) async fn require_token(
     req: Request,
     next: Next,
 ) -> Response {
-    let presented = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(|v| v.as_bytes());
+    match check_token(&state, req.headers()) {
+        Ok(()) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `Ok` when the request carries the configured bearer token (or none is
+/// configured), else the 401 to answer.
+pub(crate) fn check_token(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let presented = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes());
     if state.authorized(presented) {
-        return next.run(req).await;
+        return Ok(());
     }
     let message = if presented.is_some() {
         "the bearer token is wrong"
     } else {
         "this server requires a bearer token: send `Authorization: Bearer <token>`"
     };
-    ApiError::new(StatusCode::UNAUTHORIZED, message).into_response()
+    Err(ApiError::new(StatusCode::UNAUTHORIZED, message))
 }
 
-/// Answers 504 when a request overruns `request_timeout`. The scoring work
-/// itself cannot be interrupted (it runs on a blocking thread); it finishes
-/// with its per-aspect deadlines and keeps its concurrency slot until then,
-/// so a storm of timeouts cannot pile unbounded work onto the machine.
-pub(crate) async fn deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// Runs `work`, or answers 504 when it overruns `request_timeout`. Work
+/// on a blocking thread cannot be interrupted: it finishes with its
+/// per-aspect deadlines and keeps its concurrency slot until then, so a
+/// storm of timeouts cannot pile unbounded work onto the machine.
+pub(crate) async fn within_deadline(
+    state: &AppState,
+    work: impl Future<Output = Response>,
+) -> Response {
     let limit = state.inner.request_timeout;
-    match tokio::time::timeout(limit, next.run(req)).await {
+    match tokio::time::timeout(limit, work).await {
         Ok(response) => response,
         Err(_) => ApiError::new(
             StatusCode::GATEWAY_TIMEOUT,
@@ -52,38 +62,48 @@ pub(crate) async fn deadline(State(state): State<AppState>, req: Request, next: 
     }
 }
 
-/// Counts every request by route template and status, with its latency.
+/// Counts every request by route template and status, with its latency
+/// (the scoring endpoints count themselves: see [`Tracked`]).
 pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let route = Metrics::route_index(
         req.extensions()
             .get::<MatchedPath>()
             .map(MatchedPath::as_str),
     );
-    let metrics = &state.inner.metrics;
-    let started = Instant::now();
-    metrics.request_started();
-    // A guard, so that a request whose client went away (its future dropped)
-    // still leaves the in-flight gauge.
-    let mut guard = Finish {
-        metrics,
-        route,
-        code: 499,
-        started,
-    };
+    let tracked = Tracked::start(&state.inner.metrics, route);
     let response = next.run(req).await;
-    guard.code = response.status().as_u16();
-    drop(guard);
+    tracked.finish(&response);
     response
 }
 
-struct Finish<'a> {
+/// A request being counted in the metrics, from its start. Dropped without
+/// [`Tracked::finish`] (its client went away, its future dropped), it is
+/// counted as 499 and still leaves the in-flight gauge.
+pub(crate) struct Tracked<'a> {
     metrics: &'a Metrics,
     route: usize,
     code: u16,
     started: Instant,
 }
 
-impl Drop for Finish<'_> {
+impl<'a> Tracked<'a> {
+    pub(crate) fn start(metrics: &'a Metrics, route: usize) -> Self {
+        metrics.request_started();
+        Self {
+            metrics,
+            route,
+            code: 499,
+            started: Instant::now(),
+        }
+    }
+
+    /// Counts the request with `response`'s status.
+    pub(crate) fn finish(mut self, response: &Response) {
+        self.code = response.status().as_u16();
+    }
+}
+
+impl Drop for Tracked<'_> {
     fn drop(&mut self) {
         self.metrics
             .request_finished(self.route, self.code, self.started.elapsed());
@@ -94,11 +114,8 @@ impl Drop for Finish<'_> {
 mod tests {
     use std::time::Duration;
 
-    use axum::Router;
     use axum::body::Body;
     use axum::http::Request;
-    use axum::middleware::from_fn_with_state;
-    use axum::routing::post;
     use http_body_util::BodyExt;
     use tower::ServiceExt;
 
@@ -144,12 +161,7 @@ mod tests {
         let mut c = config();
         c.request_timeout = Duration::from_millis(1);
         let state = AppState::new(c).unwrap();
-        let app = Router::new()
-            .route("/slow", post(std::future::pending::<()>))
-            .route_layer(from_fn_with_state(state.clone(), deadline))
-            .with_state(state);
-        let req = Request::post("/slow").body(Body::empty()).unwrap();
-        let response = app.oneshot(req).await.unwrap();
+        let response = within_deadline(&state, std::future::pending()).await;
         assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
         assert_eq!(
             json(response).await["error"],

@@ -111,6 +111,26 @@ impl Metrics {
         }
     }
 
+    /// The index of `template`, which must be in [`ROUTES`] (checked when
+    /// compiling a constant).
+    pub(crate) const fn route_of(template: &str) -> usize {
+        let mut i = 0;
+        while i < ROUTES.len() {
+            if ROUTES[i].len() == template.len() {
+                let (a, b) = (ROUTES[i].as_bytes(), template.as_bytes());
+                let mut k = 0;
+                while k < a.len() && a[k] == b[k] {
+                    k += 1;
+                }
+                if k == a.len() {
+                    return i;
+                }
+            }
+            i += 1;
+        }
+        panic!("not a route template of ROUTES");
+    }
+
     /// The index of a route template (from `MatchedPath`) in [`ROUTES`].
     pub(crate) fn route_index(template: Option<&str>) -> usize {
         template

@@ -600,6 +600,15 @@ async fn metrics_count_requests_and_outcomes() {
     )
     .await;
     call(&app, "/get_reward", json!({"query": [], "prompts": ["x"]})).await;
+    // Wrong methods, unknown specs and unknown paths are counted too.
+    let (status, _) = send(&app, get("/get_reward")).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    let (status, _) = send(&app, post("/health", "{}")).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    let (status, _) = send(&app, post("/nope/verify", "{}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = send(&app, post("/no/such/path", "{}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, r) = send(&app, get("/metrics")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -610,6 +619,10 @@ async fn metrics_count_requests_and_outcomes() {
     for line in [
         "plaudit_http_requests_total{route=\"/v1/score\",code=\"200\"} 1",
         "plaudit_http_requests_total{route=\"/get_reward\",code=\"400\"} 1",
+        "plaudit_http_requests_total{route=\"/get_reward\",code=\"405\"} 1",
+        "plaudit_http_requests_total{route=\"/health\",code=\"405\"} 1",
+        "plaudit_http_requests_total{route=\"/{spec}/verify\",code=\"404\"} 1",
+        "plaudit_http_requests_total{route=\"unmatched\",code=\"404\"} 1",
         "plaudit_http_request_duration_seconds_count{route=\"/v1/score\"} 1",
         "plaudit_samples_scored_total{spec=\"math\"} 2",
         "plaudit_rewards_missing_total{spec=\"math\"} 1",
