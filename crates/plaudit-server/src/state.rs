@@ -55,6 +55,9 @@ pub(crate) struct SpecEntry {
     /// (cloning them per request bumped reference counts every thread
     /// shares).
     pub(crate) aspects: Vec<Arc<str>>,
+    /// The aspects' indices in the order of their names (for answers that
+    /// list aspects by name, sorted).
+    pub(crate) by_name: Vec<usize>,
     /// Its position, for the metrics.
     pub(crate) index: usize,
 }
@@ -78,11 +81,17 @@ impl AppState {
             .specs
             .into_iter()
             .enumerate()
-            .map(|(index, (name, engine))| SpecEntry {
-                name,
-                aspects: engine.aspect_names(),
-                engine,
-                index,
+            .map(|(index, (name, engine))| {
+                let aspects = engine.aspect_names();
+                let mut by_name: Vec<usize> = (0..aspects.len()).collect();
+                by_name.sort_by(|&a, &b| aspects[a].cmp(&aspects[b]));
+                SpecEntry {
+                    name,
+                    aspects,
+                    by_name,
+                    engine,
+                    index,
+                }
             })
             .collect();
         let all_async = specs.iter().all(|s| s.engine.can_score_async());

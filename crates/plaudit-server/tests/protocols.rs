@@ -247,6 +247,52 @@ async fn openrlhf_strips_prompt_and_end_of_turn_tokens() {
     );
 }
 
+/// The exact bytes: `extra_logs` keys sorted, plaudit's own keys among
+/// the aspects' (an aspect may sort after them), numbers as JSON numbers.
+#[tokio::test]
+async fn openrlhf_answer_bytes_are_pinned() {
+    let spec = r#"
+name = "order"
+[[aspect]]
+name = "zeta"
+kind = "format.tags"
+[[aspect]]
+name = "alpha"
+kind = "match.exact"
+weight = 0
+[[aspect]]
+name = "plaudit"
+kind = "length.overlong"
+unit = "words"
+max_length = 100
+buffer = 10
+weight = 0
+"#;
+    let app = app(plaudit_server::ServerConfig::new(vec![(
+        "order".into(),
+        engine(spec),
+    )]));
+    let (status, r) = send(
+        &app,
+        post(
+            "/get_reward",
+            r#"{"query": ["Q: A: <think>x</think><answer>1</answer><|im_end|>", "Q: A: 2"],
+                "prompts": ["Q: A: ", "Q: A: "], "labels": ["<think>x</think><answer>1</answer>", "2"]}"#,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        String::from_utf8(body_bytes(r).await).unwrap(),
+        concat!(
+            r#"{"rewards":[1.0,0.0],"scores":[1.0,0.0],"extra_logs":{"#,
+            r#""alpha":[1.0,1.0],"plaudit":[0.0,0.0],"#,
+            r#""plaudit/aspects_not_scored":[0.0,0.0],"plaudit/reward_missing":[0.0,0.0],"#,
+            r#""zeta":[1.0,0.0]}}"#
+        )
+    );
+}
+
 #[tokio::test]
 async fn openrlhf_empty_request_gets_empty_lists() {
     let app = app(config());
