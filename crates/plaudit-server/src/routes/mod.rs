@@ -48,15 +48,7 @@ pub(crate) const RUNTIME_BODY_MAX: usize = 32 * 1024;
 /// requests a saturated server answers. The other endpoints get the same
 /// as layers.
 pub fn router(state: AppState) -> Router {
-    let mut scoring = Router::new();
-    scoring = scoring_route(scoring, &state, "/v1/score", native_any);
-    scoring = scoring_route(scoring, &state, "/v1/score/{spec}", native_named);
-    scoring = scoring_route(scoring, &state, "/get_reward", openrlhf_any);
-    scoring = scoring_route(scoring, &state, "/{spec}/get_reward", openrlhf_named);
-    scoring = scoring_route(scoring, &state, "/reward", slime_any);
-    scoring = scoring_route(scoring, &state, "/{spec}/reward", slime_named);
-    scoring = scoring_route(scoring, &state, "/verify", nemo_any);
-    scoring = scoring_route(scoring, &state, "/{spec}/verify", nemo_named);
+    let scoring = scoring_routes(Router::new(), &state);
     let mut info = Router::new()
         .route("/metrics", get(info::metrics))
         .route("/openapi.json", get(info::openapi))
@@ -197,8 +189,12 @@ fn spec_name(
         .map_err(|e| ApiError::bad_request(format!("invalid spec name in the path: {e}")))
 }
 
+/// The scoring endpoints: for each protocol, the handler of its route for
+/// the default spec and of its route with a spec in the path, and
+/// `scoring_routes`, which adds them all to a router.
 macro_rules! endpoints {
-    ($($any:ident $any_route:literal, $named:ident $named_route:literal => $handler:path;)*) => {$(
+    ($($any:ident $any_route:literal, $named:ident $named_route:literal => $handler:path;)*) => {
+        $(
         async fn $any(State(state): State<AppState>, req: Request) -> Response {
             const ROUTE: usize = Metrics::route_of($any_route);
             run(state, ROUTE, None, req, $handler).await
@@ -223,7 +219,16 @@ macro_rules! endpoints {
                 }
             }
         }
-    )*};
+        )*
+
+        fn scoring_routes(mut router: Router<AppState>, state: &AppState) -> Router<AppState> {
+            $(
+                router = scoring_route(router, state, $any_route, $any);
+                router = scoring_route(router, state, $named_route, $named);
+            )*
+            router
+        }
+    };
 }
 
 endpoints! {
