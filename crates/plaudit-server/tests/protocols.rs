@@ -382,6 +382,24 @@ async fn openrlhf_errors_name_the_index_and_lengths() {
     );
 }
 
+/// The prompt and the query may spell the same characters differently in
+/// JSON (`é` and `\u00e9`): the query still starts with the prompt.
+#[tokio::test]
+async fn openrlhf_prompt_and_query_may_escape_differently() {
+    let app = app(config());
+    let (status, r) = send(
+        &app,
+        post(
+            "/exact/get_reward",
+            r#"{"query": ["caf\u00e9 \ud83d\ude00\n\"ok\"<|im_end|>"], "prompts": ["café 😀\u000a"], "labels": ["\"ok\""]}"#,
+        ),
+    )
+    .await;
+    let body = body_json(r).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["rewards"], json!([1.0]), "{body}");
+}
+
 #[tokio::test]
 async fn slime_answers_a_number_or_a_dict() {
     let app = app(config());
