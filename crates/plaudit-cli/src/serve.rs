@@ -27,6 +27,12 @@ pub(crate) struct ServeArgs {
     /// Scoring requests allowed at once; more get 503 with Retry-After.
     #[arg(long, default_value_t = 64)]
     max_in_flight: usize,
+    /// Scoring requests handled on blocking threads at once (bodies over
+    /// 32 KiB; every request of a spec with a result cache or group
+    /// aspects); others wait their turn within their deadline [default:
+    /// four per worker of the busiest spec, at most --max-in-flight].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    max_blocking: Option<u32>,
     /// The deadline of one request, in milliseconds (504 past it).
     #[arg(long, default_value_t = 60_000)]
     timeout_ms: u64,
@@ -84,6 +90,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = ServerConfig::new(specs);
     config.bind = args.bind;
     config.max_in_flight = args.max_in_flight;
+    config.max_blocking = args.max_blocking.map(|n| n as usize);
     config.request_timeout = Duration::from_millis(args.timeout_ms);
     config.header_read_timeout = Duration::from_millis(args.header_timeout_ms);
     config.max_body_bytes = args.max_body_bytes;

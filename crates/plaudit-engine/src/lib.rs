@@ -349,6 +349,12 @@ impl Engine {
         scores
     }
 
+    /// How many evaluations the engine runs at once: its workers (one per
+    /// core for CPU aspects, more for aspects that wait on I/O).
+    pub fn workers(&self) -> usize {
+        self.pool.threads
+    }
+
     /// Whether [`Engine::score_async`] scores without blocking: true unless
     /// a cache is in use for some aspect or an aspect judges whole groups
     /// (reading and writing the cache, and group calls, block their

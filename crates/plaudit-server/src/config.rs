@@ -45,6 +45,16 @@ pub struct ServerConfig {
     pub max_in_flight: usize,
     /// The `Retry-After` of a 503, in seconds. Default: 1.
     pub retry_after_secs: u64,
+    /// How many scoring requests are handled on blocking threads at once
+    /// (bodies over 32 KiB, and every request when a spec blocks: a result
+    /// cache, group aspects); the others wait their turn, their
+    /// `request_timeout` running, without holding a thread. Default (`None`):
+    /// four per evaluation the busiest engine runs at once ([`Engine::workers`]),
+    /// at most `max_in_flight`: enough to keep the workers busy while
+    /// other requests are parsed and answered, few enough that their data
+    /// stays in the caches. On 2 cores, 64 at once served 256-sample
+    /// batches 10–15% slower than 4 or 8 (`bench/RESULTS.md`).
+    pub max_blocking: Option<usize>,
     /// Tokens stripped (repeatedly, with whitespace between them) from the
     /// end of an OpenRLHF `query` after the prompt is removed. Default:
     /// [`DEFAULT_EOT_TOKENS`].
@@ -75,6 +85,7 @@ impl ServerConfig {
             request_timeout: Duration::from_secs(60),
             max_in_flight: 64,
             retry_after_secs: 1,
+            max_blocking: None,
             eot_tokens: DEFAULT_EOT_TOKENS.iter().map(|t| t.to_string()).collect(),
             missing_reward: 0.0,
             shutdown_timeout: Duration::from_secs(65),
@@ -129,6 +140,9 @@ impl ServerConfig {
         }
         if self.max_in_flight == 0 {
             return invalid("max_in_flight", "must be at least 1".into());
+        }
+        if self.max_blocking == Some(0) {
+            return invalid("max_blocking", "must be at least 1".into());
         }
         if self.request_timeout.is_zero() {
             return invalid("request_timeout", "must be longer than zero".into());

@@ -23,6 +23,10 @@
 //!   unrelated requests are answered while a large batch is scored.
 //! - **Bounded, not queued.** At most [`ServerConfig::max_in_flight`] scoring
 //!   requests hold a slot; the next one gets `503` with `Retry-After` at once.
+//!   Of those, at most [`ServerConfig::max_blocking`] are handled on
+//!   blocking threads at once; the others wait their turn within their
+//!   deadline, so that a burst of large batches is parsed and scored a few
+//!   at a time with its data in the caches rather than all at once.
 //!   A blocking request holds its slot until its work ends, even when the
 //!   client or the [`request_timeout`](ServerConfig::request_timeout) gave
 //!   up on it; a small request given up on cancels the samples not yet

@@ -27,6 +27,9 @@ pub(crate) struct Inner {
     pub(crate) request_timeout: Duration,
     permits: Arc<Semaphore>,
     pub(crate) max_in_flight: usize,
+    /// Turns to be handled on a blocking thread
+    /// ([`ServerConfig::max_blocking`]).
+    blocking: Arc<Semaphore>,
     retry_after_secs: u64,
     pub(crate) eot_tokens: Vec<String>,
     pub(crate) missing_reward: f64,
@@ -95,6 +98,11 @@ impl AppState {
             })
             .collect();
         let all_async = specs.iter().all(|s| s.engine.can_score_async());
+        let busiest = specs.iter().map(|s| s.engine.workers()).max().unwrap_or(1);
+        let blocking = config
+            .max_blocking
+            .unwrap_or(4 * busiest)
+            .clamp(1, config.max_in_flight);
         Self {
             inner: Arc::new(Inner {
                 all_async,
@@ -104,6 +112,7 @@ impl AppState {
                 request_timeout: config.request_timeout,
                 permits: Arc::new(Semaphore::new(config.max_in_flight)),
                 max_in_flight: config.max_in_flight,
+                blocking: Arc::new(Semaphore::new(blocking)),
                 retry_after_secs: config.retry_after_secs,
                 eot_tokens: config.eot_tokens,
                 missing_reward: config.missing_reward,
@@ -144,6 +153,17 @@ impl AppState {
             e.retry_after = Some(self.inner.retry_after_secs);
             e
         })
+    }
+
+    /// A turn to be handled on a blocking thread, waited for: a request
+    /// that gives up waiting (deadline, client gone) leaves the queue.
+    pub(crate) async fn blocking_turn(&self) -> OwnedSemaphorePermit {
+        self.inner
+            .blocking
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed")
     }
 
     /// Scoring requests holding a slot now.

@@ -162,3 +162,82 @@ async fn a_request_past_its_deadline_frees_its_slot_and_its_worker() {
     }
     RELEASE.store(true, Ordering::SeqCst);
 }
+
+/// Holds its worker on responses containing "wait", until `TURN_RELEASE`
+/// is set (20 s at most).
+#[derive(Debug)]
+struct Waits;
+static TURN_RELEASE: AtomicBool = AtomicBool::new(false);
+
+impl Aspect for Waits {
+    fn evaluate(&self, s: &Sample, _: &Context) -> Evaluation {
+        if s.response.text().contains("wait") {
+            let until = Instant::now() + Duration::from_secs(20);
+            while !TURN_RELEASE.load(Ordering::SeqCst) && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        Evaluation::scored(1.0)
+    }
+}
+
+fn waits(_: &Map<String, Value>, _: &BuildContext) -> Result<Box<dyn Aspect>, BuildError> {
+    Ok(Box::new(Waits))
+}
+
+/// A body over the runtime's limit: handled on a blocking thread.
+fn large(response: &str) -> String {
+    let body = json!({"samples": [{"response": format!("{response} {}", "x".repeat(40_000))}]});
+    body.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_requests_take_turns_and_a_waiting_one_keeps_its_deadline() {
+    let mut registry = default_registry();
+    registry.register(KindEntry {
+        kind: "test.waits",
+        summary: "holds its worker on responses containing \"wait\"",
+        version: 1,
+        build: waits,
+    });
+    let text = "name = \"waits\"\n[[aspect]]\nname = \"waits\"\nkind = \"test.waits\"\ntimeout_ms = 30000\n";
+    let engine = Engine::builder()
+        .registry(registry)
+        .threads(2)
+        .build(&SpecSource::from_text("<test>", text, Format::Toml))
+        .unwrap();
+    let mut config = ServerConfig::new(vec![("waits".into(), Arc::new(engine))]);
+    config.max_blocking = Some(1);
+    config.request_timeout = Duration::from_millis(500);
+    let app = app(config);
+
+    // The first takes the one turn and keeps it while its work runs, past
+    // its own deadline.
+    let (status, _) = send(&app, post("/v1/score", large("wait"))).await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+    // The next waits for the turn (no 503), and gives up at its deadline.
+    let (status, body) = send(&app, post("/v1/score", large("go"))).await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(
+        body_json(body).await["error"],
+        "the request did not finish within 500 ms (request_timeout)"
+    );
+    // A small body does not need a turn.
+    let (status, _) = call(&app, "/v1/score", json!({"samples": [{"response": "go"}]})).await;
+    assert_eq!(status, StatusCode::OK);
+    // Once the work ends, the turn is free again.
+    TURN_RELEASE.store(true, Ordering::SeqCst);
+    let started = Instant::now();
+    loop {
+        let (status, body) = send(&app, post("/v1/score", large("go"))).await;
+        if status == StatusCode::OK {
+            assert_eq!(body_json(body).await["scores"][0]["reward"], 1.0);
+            break;
+        }
+        assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the turn was never freed"
+        );
+    }
+}

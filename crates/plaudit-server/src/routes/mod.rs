@@ -171,8 +171,11 @@ where
             drop(permit);
             return response;
         }
+        // Held, like the slot, until the work ends, even if the client or
+        // the deadline gave up on it.
+        let turn = state.blocking_turn().await;
         tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+            let _held = (permit, turn);
             tokio::runtime::Handle::current().block_on(handler(state, call))
         })
         .await
