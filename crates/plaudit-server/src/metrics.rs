@@ -26,6 +26,16 @@ pub(crate) const ROUTES: &[&str] = &[
     "unmatched",
 ];
 
+/// How full the server's limits are, for [`Metrics::render`].
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Occupancy {
+    pub(crate) scoring_in_flight: usize,
+    pub(crate) max_in_flight: usize,
+    pub(crate) blocking_in_use: usize,
+    pub(crate) blocking_waiting: usize,
+    pub(crate) max_blocking: usize,
+}
+
 /// Upper bounds of the latency histogram, in seconds.
 const BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -222,7 +232,14 @@ impl Metrics {
     }
 
     /// The text exposition format, version 0.0.4.
-    pub(crate) fn render(&self, scoring_in_flight: usize, max_in_flight: usize) -> String {
+    pub(crate) fn render(&self, occupancy: &Occupancy) -> String {
+        let Occupancy {
+            scoring_in_flight,
+            max_in_flight,
+            blocking_in_use,
+            blocking_waiting,
+            max_blocking,
+        } = *occupancy;
         let mut out = String::with_capacity(4096);
         header(
             &mut out,
@@ -303,6 +320,27 @@ impl Metrics {
             "The max_in_flight setting.",
         );
         let _ = writeln!(out, "plaudit_scoring_capacity {max_in_flight}");
+        header(
+            &mut out,
+            "plaudit_blocking_in_use",
+            "gauge",
+            "Scoring requests being handled on blocking threads, each holding one of the max_blocking turns until its work ends.",
+        );
+        let _ = writeln!(out, "plaudit_blocking_in_use {blocking_in_use}");
+        header(
+            &mut out,
+            "plaudit_blocking_waiting",
+            "gauge",
+            "Scoring requests waiting for a turn on a blocking thread.",
+        );
+        let _ = writeln!(out, "plaudit_blocking_waiting {blocking_waiting}");
+        header(
+            &mut out,
+            "plaudit_blocking_capacity",
+            "gauge",
+            "The max_blocking setting.",
+        );
+        let _ = writeln!(out, "plaudit_blocking_capacity {max_blocking}");
         self.per_spec_counter(
             &mut out,
             "plaudit_samples_scored_total",
@@ -394,7 +432,13 @@ mod tests {
         m.request_finished(route, 200, Duration::from_micros(300));
         m.request_started();
         m.request_finished(route, 400, Duration::from_millis(20));
-        let text = m.render(0, 4);
+        let text = m.render(&Occupancy {
+            max_in_flight: 4,
+            blocking_in_use: 1,
+            blocking_waiting: 2,
+            max_blocking: 3,
+            ..Occupancy::default()
+        });
         assert!(
             text.contains("plaudit_http_requests_total{route=\"/get_reward\",code=\"200\"} 1"),
             "{text}"
@@ -414,6 +458,9 @@ mod tests {
         );
         assert!(text.contains("plaudit_http_requests_in_flight 0"));
         assert!(text.contains("plaudit_scoring_capacity 4"));
+        assert!(text.contains("plaudit_blocking_in_use 1"));
+        assert!(text.contains("plaudit_blocking_waiting 2"));
+        assert!(text.contains("plaudit_blocking_capacity 3"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What every handler shares: the specs, the limits, the metrics.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::http::StatusCode;
@@ -28,8 +29,11 @@ pub(crate) struct Inner {
     permits: Arc<Semaphore>,
     pub(crate) max_in_flight: usize,
     /// Turns to be handled on a blocking thread
-    /// ([`ServerConfig::max_blocking`]).
+    /// ([`ServerConfig::max_blocking`]), how many there are, and how many
+    /// requests wait for one.
     blocking: Arc<Semaphore>,
+    pub(crate) max_blocking: usize,
+    blocking_waiting: AtomicUsize,
     retry_after_secs: u64,
     pub(crate) eot_tokens: Vec<String>,
     pub(crate) missing_reward: f64,
@@ -113,6 +117,8 @@ impl AppState {
                 permits: Arc::new(Semaphore::new(config.max_in_flight)),
                 max_in_flight: config.max_in_flight,
                 blocking: Arc::new(Semaphore::new(blocking)),
+                max_blocking: blocking,
+                blocking_waiting: AtomicUsize::new(0),
                 retry_after_secs: config.retry_after_secs,
                 eot_tokens: config.eot_tokens,
                 missing_reward: config.missing_reward,
@@ -158,12 +164,31 @@ impl AppState {
     /// A turn to be handled on a blocking thread, waited for: a request
     /// that gives up waiting (deadline, client gone) leaves the queue.
     pub(crate) async fn blocking_turn(&self) -> OwnedSemaphorePermit {
+        /// Counts a waiting request until it has its turn or gives up.
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        self.inner.blocking_waiting.fetch_add(1, Ordering::Relaxed);
+        let _waiting = Waiting(&self.inner.blocking_waiting);
         self.inner
             .blocking
             .clone()
             .acquire_owned()
             .await
             .expect("the semaphore is never closed")
+    }
+
+    /// Requests handled on blocking threads now, and requests waiting for
+    /// a turn.
+    pub(crate) fn blocking_occupancy(&self) -> (usize, usize) {
+        let inner = &self.inner;
+        (
+            inner.max_blocking - inner.blocking.available_permits(),
+            inner.blocking_waiting.load(Ordering::Relaxed),
+        )
     }
 
     /// Scoring requests holding a slot now.

@@ -215,8 +215,25 @@ async fn blocking_requests_take_turns_and_a_waiting_one_keeps_its_deadline() {
     // its own deadline.
     let (status, _) = send(&app, post("/v1/score", large("wait"))).await;
     assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
-    // The next waits for the turn (no 503), and gives up at its deadline.
-    let (status, body) = send(&app, post("/v1/score", large("go"))).await;
+    // The next waits for the turn (no 503), seen in /metrics, and gives up
+    // at its deadline.
+    let next = tokio::spawn({
+        let app = app.clone();
+        async move { send(&app, post("/v1/score", large("go"))).await }
+    });
+    let started = Instant::now();
+    loop {
+        let (_, r) = send(&app, get("/metrics")).await;
+        let text = String::from_utf8(body_bytes(r).await).unwrap();
+        if text.contains("plaudit_blocking_waiting 1\n") {
+            assert!(text.contains("plaudit_blocking_in_use 1\n"), "{text}");
+            assert!(text.contains("plaudit_blocking_capacity 1\n"), "{text}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{text}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let (status, body) = next.await.unwrap();
     assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
     assert_eq!(
         body_json(body).await["error"],
@@ -240,4 +257,8 @@ async fn blocking_requests_take_turns_and_a_waiting_one_keeps_its_deadline() {
             "the turn was never freed"
         );
     }
+    let (_, r) = send(&app, get("/metrics")).await;
+    let text = String::from_utf8(body_bytes(r).await).unwrap();
+    assert!(text.contains("plaudit_blocking_waiting 0\n"), "{text}");
+    assert!(text.contains("plaudit_blocking_in_use 0\n"), "{text}");
 }
