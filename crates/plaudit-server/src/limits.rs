@@ -63,15 +63,25 @@ pub(crate) async fn within_deadline(
 }
 
 /// Counts every request by route template and status, with its latency
-/// (the scoring endpoints count themselves: see [`Tracked`]).
+/// (the scoring endpoints count themselves with [`tracked`]).
 pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let route = Metrics::route_index(
         req.extensions()
             .get::<MatchedPath>()
             .map(MatchedPath::as_str),
     );
-    let tracked = Tracked::start(&state.inner.metrics, route);
-    let response = next.run(req).await;
+    tracked(&state.inner.metrics, route, next.run(req)).await
+}
+
+/// Runs `work` and counts its response under `route`; also counted (as 499)
+/// when the request is dropped first (see [`Tracked`]).
+pub(crate) async fn tracked(
+    metrics: &Metrics,
+    route: usize,
+    work: impl Future<Output = Response>,
+) -> Response {
+    let tracked = Tracked::start(metrics, route);
+    let response = work.await;
     tracked.finish(&response);
     response
 }
@@ -79,7 +89,7 @@ pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Nex
 /// A request being counted in the metrics, from its start. Dropped without
 /// [`Tracked::finish`] (its client went away, its future dropped), it is
 /// counted as 499 and still leaves the in-flight gauge.
-pub(crate) struct Tracked<'a> {
+struct Tracked<'a> {
     metrics: &'a Metrics,
     route: usize,
     code: u16,
@@ -87,7 +97,7 @@ pub(crate) struct Tracked<'a> {
 }
 
 impl<'a> Tracked<'a> {
-    pub(crate) fn start(metrics: &'a Metrics, route: usize) -> Self {
+    fn start(metrics: &'a Metrics, route: usize) -> Self {
         metrics.request_started();
         Self {
             metrics,
@@ -98,7 +108,7 @@ impl<'a> Tracked<'a> {
     }
 
     /// Counts the request with `response`'s status.
-    pub(crate) fn finish(mut self, response: &Response) {
+    fn finish(mut self, response: &Response) {
         self.code = response.status().as_u16();
     }
 }

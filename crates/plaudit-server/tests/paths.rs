@@ -92,16 +92,19 @@ async fn a_spec_that_uses_the_cache_is_scored_on_blocking_threads() {
 }
 
 /// Holds its worker, ignoring its deadline, on responses containing
-/// "hold", until `RELEASE` is set (20 s at most).
+/// `word`, until `release` is set (20 s at most).
 #[derive(Debug)]
-struct Holds;
+struct HoldsOn {
+    word: &'static str,
+    release: &'static AtomicBool,
+}
 static RELEASE: AtomicBool = AtomicBool::new(false);
 
-impl Aspect for Holds {
+impl Aspect for HoldsOn {
     fn evaluate(&self, s: &Sample, _: &Context) -> Evaluation {
-        if s.response.text().contains("hold") {
+        if s.response.text().contains(self.word) {
             let until = Instant::now() + Duration::from_secs(20);
-            while !RELEASE.load(Ordering::SeqCst) && Instant::now() < until {
+            while !self.release.load(Ordering::SeqCst) && Instant::now() < until {
                 std::thread::sleep(Duration::from_millis(5));
             }
         }
@@ -110,7 +113,10 @@ impl Aspect for Holds {
 }
 
 fn holds(_: &Map<String, Value>, _: &BuildContext) -> Result<Box<dyn Aspect>, BuildError> {
-    Ok(Box::new(Holds))
+    Ok(Box::new(HoldsOn {
+        word: "hold",
+        release: &RELEASE,
+    }))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -163,26 +169,14 @@ async fn a_request_past_its_deadline_frees_its_slot_and_its_worker() {
     RELEASE.store(true, Ordering::SeqCst);
 }
 
-/// Holds its worker on responses containing "wait", until `TURN_RELEASE`
-/// is set (20 s at most).
-#[derive(Debug)]
-struct Waits;
+/// Released by the turns test.
 static TURN_RELEASE: AtomicBool = AtomicBool::new(false);
 
-impl Aspect for Waits {
-    fn evaluate(&self, s: &Sample, _: &Context) -> Evaluation {
-        if s.response.text().contains("wait") {
-            let until = Instant::now() + Duration::from_secs(20);
-            while !TURN_RELEASE.load(Ordering::SeqCst) && Instant::now() < until {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        }
-        Evaluation::scored(1.0)
-    }
-}
-
 fn waits(_: &Map<String, Value>, _: &BuildContext) -> Result<Box<dyn Aspect>, BuildError> {
-    Ok(Box::new(Waits))
+    Ok(Box::new(HoldsOn {
+        word: "wait",
+        release: &TURN_RELEASE,
+    }))
 }
 
 /// A body over the runtime's limit: handled on a blocking thread.

@@ -654,6 +654,33 @@ async fn token_is_required_everywhere_but_health() {
     assert_eq!(status, StatusCode::OK);
 }
 
+/// A spec name in the path that is not UTF-8 is a 400, after the token
+/// check, and counted under its route.
+#[tokio::test]
+async fn a_spec_name_that_does_not_read_is_a_400_after_the_token() {
+    let (status, r) = send(&app(config()), post("/%FF/get_reward", "{}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let error = body_json(r).await["error"].as_str().unwrap().to_owned();
+    assert!(
+        error.starts_with("invalid spec name in the path"),
+        "{error}"
+    );
+    let mut config = config();
+    config.token = Some("s3cret".into());
+    let app = app(config);
+    let (status, _) = send(&app, post("/%FF/get_reward", "{}")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let metrics = axum::http::Request::get("/metrics")
+        .header("authorization", "Bearer s3cret")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let text = String::from_utf8(body_bytes(send(&app, metrics).await.1).await).unwrap();
+    assert!(
+        text.contains("plaudit_http_requests_total{route=\"/{spec}/get_reward\",code=\"401\"} 1"),
+        "{text}"
+    );
+}
+
 #[tokio::test]
 async fn metrics_count_requests_and_outcomes() {
     let app = app(config());

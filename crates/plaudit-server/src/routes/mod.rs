@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::body;
 use crate::error::ApiError;
-use crate::limits::{self, Tracked};
+use crate::limits::{self, tracked};
 use crate::metrics::Metrics;
 use crate::state::{AppState, Scoring};
 
@@ -82,10 +82,8 @@ where
     let route = Metrics::route_of(template);
     let state = state.clone();
     let endpoint = post(handler).fallback(move |req: Request| async move {
-        let tracked = Tracked::start(&state.inner.metrics, route);
-        let response = method_not_allowed(req).await.into_response();
-        tracked.finish(&response);
-        response
+        let work = async { method_not_allowed(req).await.into_response() };
+        tracked(&state.inner.metrics, route, work).await
     });
     router.route(template, endpoint)
 }
@@ -105,8 +103,9 @@ async fn method_not_allowed(req: Request) -> ApiError {
     )
 }
 
-/// Serves a scoring request to `route` (its index in the metrics): checks
-/// the token, then admits the request, reads its body and runs `handler`
+/// Serves a scoring request to `route` (its index in the metrics) for
+/// `spec` (named in the path, or the error of a path that does not read):
+/// checks the token, then admits the request, reads its body and runs `handler`
 /// (parse, score, answer) within the request deadline, and counts it.
 ///
 /// A small body, when every spec scores without blocking, is handled on
@@ -118,7 +117,7 @@ async fn method_not_allowed(req: Request) -> ApiError {
 async fn run<F, Fut>(
     state: AppState,
     route: usize,
-    spec: Option<String>,
+    spec: Result<Option<String>, ApiError>,
     req: Request,
     handler: F,
 ) -> Response
@@ -126,15 +125,19 @@ where
     F: FnOnce(AppState, Call) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Response, ApiError>> + Send + 'static,
 {
-    let tracked = Tracked::start(&state.inner.metrics, route);
-    let response = match limits::check_token(&state, req.headers()) {
-        Ok(()) => {
-            limits::within_deadline(&state, admit_and_run(state.clone(), spec, req, handler)).await
+    let work = async {
+        if let Err(e) = limits::check_token(&state, req.headers()) {
+            return e.into_response();
         }
-        Err(e) => e.into_response(),
+        // A path whose spec name does not read is answered after the
+        // token check, like every other error.
+        let spec = match spec {
+            Ok(spec) => spec,
+            Err(e) => return e.into_response(),
+        };
+        limits::within_deadline(&state, admit_and_run(state.clone(), spec, req, handler)).await
     };
-    tracked.finish(&response);
-    response
+    tracked(&state.inner.metrics, route, work).await
 }
 
 async fn admit_and_run<F, Fut>(
@@ -200,7 +203,7 @@ macro_rules! endpoints {
         $(
         async fn $any(State(state): State<AppState>, req: Request) -> Response {
             const ROUTE: usize = Metrics::route_of($any_route);
-            run(state, ROUTE, None, req, $handler).await
+            run(state, ROUTE, Ok(None), req, $handler).await
         }
 
         async fn $named(
@@ -209,18 +212,7 @@ macro_rules! endpoints {
             req: Request,
         ) -> Response {
             const ROUTE: usize = Metrics::route_of($named_route);
-            match spec_name(path) {
-                Ok(spec) => run(state, ROUTE, Some(spec), req, $handler).await,
-                Err(e) => {
-                    let tracked = Tracked::start(&state.inner.metrics, ROUTE);
-                    let response = match limits::check_token(&state, req.headers()) {
-                        Ok(()) => e.into_response(),
-                        Err(unauthorized) => unauthorized.into_response(),
-                    };
-                    tracked.finish(&response);
-                    response
-                }
-            }
+            run(state, ROUTE, spec_name(path).map(Some), req, $handler).await
         }
         )*
 
