@@ -5,11 +5,7 @@
 //! malformed rows). A closed stdout pipe (`plaudit score … | head`) is not an
 //! error.
 
-// Scoring allocates many small, short-lived values on several threads at
-// once; mimalloc's thread-local free lists serve that far better than glibc's.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
+mod alloc;
 mod audit;
 mod doctor;
 mod eval;

@@ -62,6 +62,8 @@ pub(crate) struct ServeArgs {
 }
 
 pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
+    // First, while the main thread is the only one.
+    crate::alloc::tune_for_server();
     let mut cache: Option<Arc<Cache>> = None;
     let mut specs = Vec::with_capacity(args.spec.len());
     for spec in &args.spec {
