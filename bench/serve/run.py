@@ -212,13 +212,30 @@ def proc_status(pid):
     return int(fields["VmRSS"][0]), int(fields["Threads"][0])
 
 
+def huge_pages_kib(pid):
+    """The part of a process's RSS in transparent huge pages (AnonHugePages,
+    /proc/PID/smaps_rollup), in KiB; None where the kernel does not say."""
+    try:
+        for line in open(f"/proc/{pid}/smaps_rollup"):
+            if line.startswith("AnonHugePages:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 def soak(url, pid, body_file, seconds):
     samples = []
+    # The kernel's transparent huge pages in that RSS: khugepaged promotes
+    # the allocator's memory to 2 MiB pages every 10 s or so, and each
+    # promotion raises RSS by up to 2 MiB without a byte allocated.
+    huge = []
     stop = threading.Event()
 
     def sample():
         while not stop.is_set():
             samples.append(proc_status(pid))
+            huge.append(huge_pages_kib(pid))
             stop.wait(1.0)
 
     sampler = threading.Thread(target=sample)
@@ -237,6 +254,7 @@ def soak(url, pid, body_file, seconds):
     rss = [kib for kib, _ in samples]
     middle = rss[len(rss) // 2]
     return {"wrk": load, "rss_kib_every_s": rss, "threads_every_s": [t for _, t in samples],
+            "huge_pages_kib_every_s": huge,
             "rss_mib": {"start": rss[0] / 1024, "at_10s": rss[min(10, len(rss) - 1)] / 1024,
                         "middle": middle / 1024, "end": rss[-1] / 1024, "max": max(rss) / 1024},
             # Growth: the peak of the second half against the peak of the
@@ -448,6 +466,10 @@ def report(r):
     print(f"  soak RSS MiB: start {m['start']:.1f}, 10 s {m['at_10s']:.1f}, middle {m['middle']:.1f}, "
           f"end {m['end']:.1f}, max {m['max']:.1f} (peak of the second half against the first "
           f"{s['rss_growth_second_half_pct']:+.1f}%)")
+    huge = [h for h in s.get("huge_pages_kib_every_s", []) if h is not None]
+    if huge:
+        print(f"  soak RSS in transparent huge pages, MiB: start {huge[0] / 1024:.1f}, "
+              f"end {huge[-1] / 1024:.1f}, max {max(huge) / 1024:.1f}")
     print(f"  soak threads: start {s['threads_every_s'][0]}, max {max(s['threads_every_s'])}, "
           f"end {s['threads_every_s'][-1]}")
     print(f"  /health after the soak: {s['health_status']} in {s['health_ms']:.2f} ms")
