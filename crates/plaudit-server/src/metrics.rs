@@ -295,52 +295,42 @@ impl Metrics {
                 "plaudit_http_request_duration_seconds_count{{route=\"{route}\"}} {total}"
             );
         }
-        header(
+        gauge(
             &mut out,
             "plaudit_http_requests_in_flight",
-            "gauge",
             "HTTP requests being answered now.",
+            self.in_flight.load(Relaxed).max(0),
         );
-        let _ = writeln!(
-            out,
-            "plaudit_http_requests_in_flight {}",
-            self.in_flight.load(Relaxed).max(0)
-        );
-        header(
+        gauge(
             &mut out,
             "plaudit_scoring_in_flight",
-            "gauge",
             "Scoring requests holding one of the max_in_flight slots (a request past its deadline holds its slot until its work ends).",
+            scoring_in_flight,
         );
-        let _ = writeln!(out, "plaudit_scoring_in_flight {scoring_in_flight}");
-        header(
+        gauge(
             &mut out,
             "plaudit_scoring_capacity",
-            "gauge",
             "The max_in_flight setting.",
+            max_in_flight,
         );
-        let _ = writeln!(out, "plaudit_scoring_capacity {max_in_flight}");
-        header(
+        gauge(
             &mut out,
             "plaudit_blocking_in_use",
-            "gauge",
             "Scoring requests being handled on blocking threads, each holding one of the max_blocking turns until its work ends.",
+            blocking_in_use,
         );
-        let _ = writeln!(out, "plaudit_blocking_in_use {blocking_in_use}");
-        header(
+        gauge(
             &mut out,
             "plaudit_blocking_waiting",
-            "gauge",
             "Scoring requests waiting for a turn on a blocking thread.",
+            blocking_waiting,
         );
-        let _ = writeln!(out, "plaudit_blocking_waiting {blocking_waiting}");
-        header(
+        gauge(
             &mut out,
             "plaudit_blocking_capacity",
-            "gauge",
             "The max_blocking setting.",
+            max_blocking,
         );
-        let _ = writeln!(out, "plaudit_blocking_capacity {max_blocking}");
         self.per_spec_counter(
             &mut out,
             "plaudit_samples_scored_total",
@@ -404,6 +394,12 @@ impl Metrics {
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+/// A gauge with no labels: its header and its one value.
+fn gauge(out: &mut String, name: &str, help: &str, value: impl std::fmt::Display) {
+    header(out, name, "gauge", help);
+    let _ = writeln!(out, "{name} {value}");
 }
 
 /// Escapes a label value as the exposition format requires.
