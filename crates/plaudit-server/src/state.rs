@@ -10,7 +10,7 @@ use plaudit_engine::Engine;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::ApiError;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, Occupancy};
 use crate::{ServerConfig, ServerError};
 
 /// The state behind a [`router`](crate::router), built from a validated
@@ -27,12 +27,12 @@ pub(crate) struct Inner {
     pub(crate) max_body_bytes: usize,
     pub(crate) request_timeout: Duration,
     permits: Arc<Semaphore>,
-    pub(crate) max_in_flight: usize,
+    max_in_flight: usize,
     /// Turns to be handled on a blocking thread
     /// ([`ServerConfig::max_blocking`]), how many there are, and how many
     /// requests wait for one.
     blocking: Arc<Semaphore>,
-    pub(crate) max_blocking: usize,
+    max_blocking: usize,
     blocking_waiting: AtomicUsize,
     retry_after_secs: u64,
     pub(crate) eot_tokens: Vec<String>,
@@ -181,19 +181,17 @@ impl AppState {
             .expect("the semaphore is never closed")
     }
 
-    /// Requests handled on blocking threads now, and requests waiting for
-    /// a turn.
-    pub(crate) fn blocking_occupancy(&self) -> (usize, usize) {
+    /// How full the limits are now: scoring slots and blocking turns taken,
+    /// requests waiting for a turn, and the settings.
+    pub(crate) fn occupancy(&self) -> Occupancy {
         let inner = &self.inner;
-        (
-            inner.max_blocking - inner.blocking.available_permits(),
-            inner.blocking_waiting.load(Ordering::Relaxed),
-        )
-    }
-
-    /// Scoring requests holding a slot now.
-    pub(crate) fn scoring_in_flight(&self) -> usize {
-        self.inner.max_in_flight - self.inner.permits.available_permits()
+        Occupancy {
+            scoring_in_flight: inner.max_in_flight - inner.permits.available_permits(),
+            max_in_flight: inner.max_in_flight,
+            blocking_in_use: inner.max_blocking - inner.blocking.available_permits(),
+            blocking_waiting: inner.blocking_waiting.load(Ordering::Relaxed),
+            max_blocking: inner.max_blocking,
+        }
     }
 
     /// The spec a request asks for: by the path, else by a `data_source`

@@ -6,7 +6,6 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::json_ok;
-use crate::metrics::Occupancy;
 use crate::state::AppState;
 
 /// `GET /health`: answers at once, without a token and whatever the load,
@@ -42,14 +41,7 @@ pub(super) async fn specs(State(state): State<AppState>) -> Response {
 
 /// `GET /metrics`: Prometheus text format.
 pub(super) async fn metrics(State(state): State<AppState>) -> Response {
-    let (blocking_in_use, blocking_waiting) = state.blocking_occupancy();
-    let text = state.inner.metrics.render(&Occupancy {
-        scoring_in_flight: state.scoring_in_flight(),
-        max_in_flight: state.inner.max_in_flight,
-        blocking_in_use,
-        blocking_waiting,
-        max_blocking: state.inner.max_blocking,
-    });
+    let text = state.inner.metrics.render(&state.occupancy());
     let mut r = text.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
