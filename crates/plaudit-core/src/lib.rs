@@ -23,7 +23,7 @@ pub mod spec;
 pub mod turn;
 
 pub use aspect::{Aspect, Context, Cost, SampleToken, Scope};
-pub use outcome::{Details, Evaluation, Outcome, Status};
+pub use outcome::{Details, Evaluation, Outcome, Status, details_wanted, without_details};
 pub use registry::{BuildContext, BuildError, BuildFn, KindEntry, Registry};
 pub use sample::{Content, Message, Sample, json_type};
 pub use score::{AspectResult, Score};

@@ -1,6 +1,7 @@
 //! What one aspect says about one sample.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 use std::time::Duration;
 
@@ -8,6 +9,41 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+thread_local! {
+    /// Set while an evaluation runs whose details the caller will discard.
+    static DETAILS_OFF: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the evaluation being made on this thread keeps its details.
+///
+/// True unless the engine is running the evaluation for a caller that
+/// discards details (a server protocol that answers numbers only; see
+/// [`without_details`]). [`Evaluation::with`] checks it itself; an aspect
+/// whose details take work of their own to build (a copy, a preview, a
+/// formatted message) checks it before building them.
+///
+/// An outcome never depends on it: only what is recorded beside the
+/// outcome does.
+#[inline]
+pub fn details_wanted() -> bool {
+    !DETAILS_OFF.get()
+}
+
+/// Runs `f` with details off on this thread ([`details_wanted`] false,
+/// [`Evaluation::with`] recording nothing), then restores the previous
+/// setting, also if `f` panics. For the engine, around the evaluations of
+/// a caller that discards details.
+pub fn without_details<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            DETAILS_OFF.set(self.0);
+        }
+    }
+    let _restore = Restore(DETAILS_OFF.replace(true));
+    f()
+}
 
 /// Provenance an aspect attaches to its outcome: what it extracted, which
 /// criterion failed, what a judge said. Serialized as a JSON object, keys
@@ -284,15 +320,22 @@ impl Evaluation {
     }
 
     /// Makes room for `n` more details at once: for an aspect that knows
-    /// how many it records, one allocation of the right size.
+    /// how many it records, one allocation of the right size. Nothing
+    /// while details are off ([`details_wanted`]).
     pub fn with_room(mut self, n: usize) -> Self {
-        self.details.0.reserve_exact(n);
+        if details_wanted() {
+            self.details.0.reserve_exact(n);
+        }
         self
     }
 
     /// Adds one provenance detail. A `&'static str` key costs no allocation.
+    /// While details are off ([`details_wanted`]) nothing is recorded and
+    /// `value` is not converted.
     pub fn with(mut self, key: impl Into<Cow<'static, str>>, value: impl Into<Value>) -> Self {
-        self.details.insert(key, value);
+        if details_wanted() {
+            self.details.insert(key, value);
+        }
         self
     }
 }
@@ -329,5 +372,43 @@ mod tests {
             serde_json::to_value(&t).unwrap(),
             json!({"status": "timed_out", "after_ms": 1500})
         );
+    }
+
+    #[test]
+    fn details_off_records_nothing_and_is_restored() {
+        assert!(details_wanted());
+        let e = without_details(|| {
+            assert!(!details_wanted());
+            // Nested: still off inside, still off after the inner scope.
+            without_details(|| assert!(!details_wanted()));
+            assert!(!details_wanted());
+            Evaluation::scored(0.5).with_room(3).with("extracted", "42")
+        });
+        assert_eq!(e.outcome, Outcome::scored(0.5));
+        assert!(e.details.is_empty());
+        assert_eq!(e.details.0.capacity(), 0);
+        assert!(details_wanted());
+        assert_eq!(
+            Evaluation::scored(0.5)
+                .with("extracted", "42")
+                .details
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn details_come_back_on_after_a_panic() {
+        let caught = std::panic::catch_unwind(|| without_details(|| panic!("aspect bug")));
+        assert!(caught.is_err());
+        assert!(details_wanted());
+    }
+
+    #[test]
+    fn details_off_is_per_thread() {
+        without_details(|| {
+            let other = std::thread::spawn(details_wanted).join().unwrap();
+            assert!(other);
+        });
     }
 }

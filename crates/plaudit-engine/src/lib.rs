@@ -43,6 +43,23 @@ use rayon::ThreadPool;
 
 pub use cache::{Cache, CacheError, CacheKey};
 
+/// What a caller keeps of each evaluation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Keep {
+    /// Outcomes and the details that explain them (what was extracted,
+    /// which check failed): what `plaudit score` writes. The default.
+    #[default]
+    Details,
+    /// Outcomes only, for a caller that discards details (a server
+    /// protocol that answers numbers). Aspects run with details off
+    /// ([`plaudit_core::without_details`]) and skip building them; values,
+    /// statuses, errors and rewards are the same as with
+    /// [`Keep::Details`]. Aspects whose evaluations go to the cache, and
+    /// aspects that judge whole groups, still record theirs, so the cache
+    /// only ever holds whole evaluations.
+    Outcomes,
+}
+
 /// The registry of every aspect kind this build knows.
 pub fn default_registry() -> Registry {
     let mut registry = Registry::new();
@@ -341,8 +358,17 @@ impl Engine {
     /// Scores a batch. Scores come back in the order of `samples`; group
     /// normalization is computed within the batch.
     pub fn score_batch(&self, samples: Vec<plaudit_core::Sample>) -> Vec<Score> {
+        self.score_batch_keeping(samples, Keep::Details)
+    }
+
+    /// [`Engine::score_batch`], keeping `keep` of each evaluation.
+    pub fn score_batch_keeping(
+        &self,
+        samples: Vec<plaudit_core::Sample>,
+        keep: Keep,
+    ) -> Vec<Score> {
         let samples = Arc::new(samples);
-        let scores = run::score_batch(self, &samples);
+        let scores = run::score_batch(self, &samples, keep);
         // Freeing a batch of samples is real work; let a worker do it while
         // the caller goes on.
         self.pool.get().0.spawn(move || drop(samples));
@@ -378,16 +404,34 @@ impl Engine {
     /// [`Engine::score_batch`] on the calling thread, blocking it: callers
     /// on a runtime should then hand the batch to a blocking thread.
     pub async fn score_async(&self, samples: Vec<plaudit_core::Sample>) -> Vec<Score> {
+        self.score_async_keeping(samples, Keep::Details).await
+    }
+
+    /// [`Engine::score_async`], keeping `keep` of each evaluation.
+    pub async fn score_async_keeping(
+        &self,
+        samples: Vec<plaudit_core::Sample>,
+        keep: Keep,
+    ) -> Vec<Score> {
         if !self.can_score_async() {
-            return self.score_batch(samples);
+            return self.score_batch_keeping(samples, keep);
         }
-        run::score_async(self, &Arc::new(samples)).await
+        run::score_async(self, &Arc::new(samples), keep).await
     }
 
     /// Scores a batch the caller keeps: the samples are shared with the
     /// workers, not copied, and stay the caller's afterwards (bindings that
     /// hold their inputs, benchmarks that free them outside the clock).
     pub fn score_shared(&self, samples: &Arc<Vec<plaudit_core::Sample>>) -> Vec<Score> {
-        run::score_batch(self, samples)
+        run::score_batch(self, samples, Keep::Details)
+    }
+
+    /// [`Engine::score_shared`], keeping `keep` of each evaluation.
+    pub fn score_shared_keeping(
+        &self,
+        samples: &Arc<Vec<plaudit_core::Sample>>,
+        keep: Keep,
+    ) -> Vec<Score> {
+        run::score_batch(self, samples, keep)
     }
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{RecvTimeoutError, Sender};
 use plaudit_core::{
     AspectResult, Context, Evaluation, OnMissing, Outcome, Sample, SampleToken, Scope, Score,
+    without_details,
 };
 use rayon::prelude::*;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -16,7 +17,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use crate::cache::CacheKey;
 use crate::combine::{Combined, Contribution, combine_batch, single};
 use crate::group::{GroupRuns, Grouped, evaluate_groups, group_hash};
-use crate::{Engine, Inner, Pool};
+use crate::{Engine, Inner, Keep, Pool};
 
 /// How often the watchdog looks at the workers.
 pub(crate) const TICK: Duration = Duration::from_millis(20);
@@ -317,7 +318,7 @@ impl<M: Send + 'static> Drop for AsyncRound<M> {
     }
 }
 
-pub(crate) fn score_batch(engine: &Engine, samples: &Arc<Vec<Sample>>) -> Vec<Score> {
+pub(crate) fn score_batch(engine: &Engine, samples: &Arc<Vec<Sample>>, keep: Keep) -> Vec<Score> {
     let inner = &engine.inner;
     let n = samples.len();
     if n == 0 {
@@ -376,7 +377,7 @@ pub(crate) fn score_batch(engine: &Engine, samples: &Arc<Vec<Sample>>) -> Vec<Sc
         w.add_grouped(g);
     }
     let grouped = grouped.map(Arc::new);
-    let runs = dispatch(engine, samples, &prefilled, &grouped, writer.as_mut());
+    let runs = dispatch(engine, samples, &prefilled, &grouped, writer.as_mut(), keep);
     if let Some(w) = &mut writer {
         w.flush(engine);
     }
@@ -386,13 +387,17 @@ pub(crate) fn score_batch(engine: &Engine, samples: &Arc<Vec<Sample>>) -> Vec<Sc
 /// [`score_batch`] without blocking: for engines with neither a cache in
 /// use nor aspects that judge whole groups (both need blocking work before
 /// and after the pool's), waiting on an async runtime.
-pub(crate) async fn score_async(engine: &Engine, samples: &Arc<Vec<Sample>>) -> Vec<Score> {
+pub(crate) async fn score_async(
+    engine: &Engine,
+    samples: &Arc<Vec<Sample>>,
+    keep: Keep,
+) -> Vec<Score> {
     if samples.is_empty() {
         return Vec::new();
     }
     let mut rounds = Rounds::new(samples.len());
     while rounds.pending() {
-        let job = rounds.job(engine, samples, &None, &None);
+        let job = rounds.job(engine, samples, &None, &None, keep);
         let end = watched_round_async(engine, job, |runs| rounds.take(runs)).await;
         rounds.end_round(end);
     }
@@ -555,10 +560,11 @@ fn dispatch(
     prefilled: &Option<Arc<Hits>>,
     grouped: &Option<Arc<GroupRuns>>,
     mut writer: Option<&mut CacheWriter<'_>>,
+    keep: Keep,
 ) -> Vec<SampleRun> {
     let mut rounds = Rounds::new(samples.len());
     while rounds.pending() {
-        let job = rounds.job(engine, samples, prefilled, grouped);
+        let job = rounds.job(engine, samples, prefilled, grouped, keep);
         // Results travel a chunk at a time: one message (and at most one
         // wake-up of the waiting thread) per CHUNK samples, not per sample.
         let end = watched_round(engine, job, |event| {
@@ -621,6 +627,7 @@ impl Rounds {
         samples: &Arc<Vec<Sample>>,
         prefilled: &Option<Arc<Hits>>,
         grouped: &Option<Arc<GroupRuns>>,
+        keep: Keep,
     ) -> impl FnOnce(Arc<Slots>, Arc<AtomicBool>, S) + Send + 'static {
         let inner = engine.inner.clone();
         let samples = samples.clone();
@@ -647,6 +654,10 @@ impl Rounds {
                 } else {
                     inner.aspects.iter().map(|p| p.name.clone()).collect()
                 };
+                let out = Out {
+                    names: &names,
+                    keep,
+                };
                 for &s in chunk {
                     if cancelled.load(Ordering::Relaxed) {
                         return;
@@ -658,7 +669,7 @@ impl Rounds {
                     };
                     let sample = &samples[s];
                     let run =
-                        evaluate_sample(&inner, sample, s, &settled, &slots, &mut clock, &names);
+                        evaluate_sample(&inner, sample, s, &settled, &slots, &mut clock, &out);
                     runs.push((s, run));
                 }
                 tx.put(runs);
@@ -712,10 +723,17 @@ struct Settled<'a> {
     abandoned: &'a [usize],
 }
 
+/// How a chunk's results are made: the aspect names they carry, and what
+/// of each evaluation the caller keeps.
+struct Out<'a> {
+    names: &'a [Arc<str>],
+    keep: Keep,
+}
+
 /// Evaluates the aspects of one sample in gate order; group aspects take
 /// their evaluation from `settled.grouped` or the cache. `clock` is where
 /// the first evaluation starts, and becomes where the last one ended;
-/// `names` are the aspects' names for the results.
+/// `out` says how the results are made.
 fn evaluate_sample(
     inner: &Inner,
     sample: &Sample,
@@ -723,7 +741,7 @@ fn evaluate_sample(
     settled: &Settled<'_>,
     slots: &Slots,
     clock: &mut Instant,
-    names: &[Arc<str>],
+    out: &Out<'_>,
 ) -> SampleRun {
     let Settled {
         hits,
@@ -805,7 +823,16 @@ fn evaluate_sample(
             let start = now;
             let cx = Context::starting_at(start, p.timeout).for_sample(token);
             slots.begin(index, a, start);
-            let result = catch_unwind(AssertUnwindSafe(|| p.aspect.evaluate(sample, &cx)));
+            // Details off only where nothing else reads them: a fresh
+            // evaluation of a cached aspect goes to the cache whole.
+            let details = out.keep == Keep::Details || cache_hit.is_some();
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                if details {
+                    p.aspect.evaluate(sample, &cx)
+                } else {
+                    without_details(|| p.aspect.evaluate(sample, &cx))
+                }
+            }));
             slots.end();
             now = Instant::now();
             let elapsed = now.saturating_duration_since(start);
@@ -819,7 +846,7 @@ fn evaluate_sample(
             }
         };
         let result = AspectResult {
-            name: names[a].clone(),
+            name: out.names[a].clone(),
             evaluation,
             latency_us,
             cache_hit,

@@ -9,7 +9,7 @@ use plaudit_core::spec::{Format, SpecSource};
 use plaudit_core::{
     Aspect, BuildError, Context, Cost, Evaluation, KindEntry, Registry, Sample, Status,
 };
-use plaudit_engine::{Cache, Engine};
+use plaudit_engine::{Cache, Engine, Keep};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -93,6 +93,26 @@ impl Aspect for Waits {
     }
 }
 
+/// The response's length, with details that say whether they were wanted.
+#[derive(Debug)]
+struct Explains {
+    expensive: bool,
+}
+impl Aspect for Explains {
+    fn evaluate(&self, s: &Sample, _: &Context) -> Evaluation {
+        Evaluation::scored(s.response.text().len() as f64)
+            .with("length", s.response.text().len())
+            .with("wanted", plaudit_core::details_wanted())
+    }
+    fn cost(&self) -> Cost {
+        if self.expensive {
+            Cost::Expensive
+        } else {
+            Cost::Cheap
+        }
+    }
+}
+
 static GATED_CALLS: AtomicUsize = AtomicUsize::new(0);
 static CACHE_CALLS: AtomicUsize = AtomicUsize::new(0);
 
@@ -133,6 +153,18 @@ fn registry() -> Registry {
         summary: "",
         version: 1,
         build: |_, _| Ok(Box::new(Counted(&CACHE_CALLS))),
+    });
+    r.register(KindEntry {
+        kind: "test.explains",
+        summary: "",
+        version: 1,
+        build: |_, _| Ok(Box::new(Explains { expensive: false })),
+    });
+    r.register(KindEntry {
+        kind: "test.explains_expensive",
+        summary: "",
+        version: 1,
+        build: |_, _| Ok(Box::new(Explains { expensive: true })),
     });
     r
 }
@@ -484,4 +516,87 @@ fn a_batch_queued_behind_a_held_worker_moves_to_the_fresh_pool() {
         let held = held.join().unwrap();
         assert_eq!(status(&held[0], "slow"), Status::TimedOut);
     });
+}
+
+#[test]
+fn keeping_outcomes_only_skips_details_and_changes_no_outcome() {
+    let e = engine(
+        "name = \"k\"\n[[aspect]]\nname = \"len\"\nkind = \"test.explains\"\nweight = 0.5\n[[aspect]]\nname = \"x\"\nkind = \"test.contains\"\nneedle = \"x\"\n[[aspect]]\nname = \"gated\"\nkind = \"test.explains\"\nrequires = \"x\"\n",
+    );
+    // Enough samples for the pool's chunks, and one for the one-sample path.
+    for n in [1, 300] {
+        let batch: Vec<Sample> = (0..n)
+            .map(|i| {
+                Sample::new(
+                    format!("{i}"),
+                    "y".repeat(i % 7) + if i % 2 == 0 { "x" } else { "" },
+                )
+            })
+            .collect();
+        let shared = Arc::new(batch.clone());
+        let full = e.score_shared_keeping(&shared, Keep::Details);
+        let lean = e.score_shared_keeping(&shared, Keep::Outcomes);
+        let owned = e.score_batch_keeping(batch, Keep::Outcomes);
+        assert_eq!(full.len(), n);
+        for ((f, l), o) in full.iter().zip(&lean).zip(&owned) {
+            assert_eq!(
+                (&f.id, f.reward, f.raw_reward),
+                (&l.id, l.reward, l.raw_reward)
+            );
+            assert_eq!((&l.id, l.reward), (&o.id, o.reward));
+            for ((fa, la), oa) in f.aspects.iter().zip(&l.aspects).zip(&o.aspects) {
+                assert_eq!(fa.outcome(), la.outcome());
+                assert_eq!(la.outcome(), oa.outcome());
+            }
+            let len = f.aspect("len").unwrap();
+            assert_eq!(len.evaluation.details.get("wanted"), Some(&json!(true)));
+            assert!(l.aspect("len").unwrap().evaluation.details.is_empty());
+            assert!(o.aspect("len").unwrap().evaluation.details.is_empty());
+            // The engine's own account of a gate is kept: it is not the
+            // aspect's work, and it says why the aspect has no value.
+            let gated = l.aspect("gated").unwrap();
+            if gated.outcome().status() == Status::NotApplicable {
+                assert_eq!(gated.evaluation.details.get("gated_by"), Some(&json!("x")));
+            } else {
+                assert!(gated.evaluation.details.is_empty());
+            }
+        }
+    }
+    // Details are off only while the engine evaluates: the caller's thread
+    // is as it was.
+    assert!(plaudit_core::details_wanted());
+}
+
+#[test]
+fn cached_aspects_keep_their_details_for_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.sqlite");
+    let spec = "name = \"kc\"\n[[aspect]]\nname = \"judge\"\nkind = \"test.explains_expensive\"\n[[aspect]]\nname = \"rule\"\nkind = \"test.explains\"\n";
+    let build = || {
+        Engine::builder()
+            .registry(registry())
+            .cache(Arc::new(Cache::open(&path).unwrap()))
+            .build(&SpecSource::from_text("kc.toml", spec, Format::Toml))
+            .unwrap()
+    };
+    let batch = || vec![Sample::new("a", "four"), Sample::new("b", "five!")];
+    let lean = build().score_batch_keeping(batch(), Keep::Outcomes);
+    for s in &lean {
+        let judge = s.aspect("judge").unwrap();
+        assert_eq!(judge.cache_hit, Some(false));
+        assert_eq!(judge.evaluation.details.get("wanted"), Some(&json!(true)));
+        assert!(s.aspect("rule").unwrap().evaluation.details.is_empty());
+    }
+    // A caller that wants details later gets whole evaluations from the
+    // cache.
+    let full = build().score_batch_keeping(batch(), Keep::Details);
+    for (s, len) in full.iter().zip([4, 5]) {
+        let judge = s.aspect("judge").unwrap();
+        assert_eq!(judge.cache_hit, Some(true));
+        assert_eq!(judge.evaluation.details.get("length"), Some(&json!(len)));
+        assert_eq!(
+            s.aspect("rule").unwrap().evaluation.details.get("length"),
+            Some(&json!(len))
+        );
+    }
 }

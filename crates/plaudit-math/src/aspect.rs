@@ -174,6 +174,9 @@ impl Aspect for MathEquivalent {
 
 /// The evaluation with what was extracted and compared.
 fn described(evaluation: Evaluation, found: &Extracted<'_>, verdict: Verdict) -> Evaluation {
+    if !plaudit_core::details_wanted() {
+        return evaluation;
+    }
     evaluation
         .with("extracted", preview(found.text))
         .with("method", found.method.as_str())

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use plaudit_core::Sample;
 use plaudit_core::spec::{Format, SpecSource};
-use plaudit_engine::{Cache, Engine};
+use plaudit_engine::{Cache, Engine, Keep};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple, PyType};
 
@@ -99,14 +99,16 @@ impl PyEngine {
         Ok(built.engine.clone())
     }
 
-    /// Scores samples with the GIL released.
+    /// Scores samples with the GIL released, keeping `keep` of each
+    /// evaluation.
     pub(crate) fn run(
         &self,
         py: Python<'_>,
         samples: Vec<Sample>,
+        keep: Keep,
     ) -> PyResult<Vec<plaudit_core::Score>> {
         let engine = self.engine()?;
-        Ok(py.detach(move || score_here(&engine, samples)))
+        Ok(py.detach(move || score_here(&engine, samples, keep)))
     }
 
     pub(crate) fn names(&self) -> &[Py<pyo3::types::PyString>] {
@@ -117,9 +119,9 @@ impl PyEngine {
 /// Scores on the calling thread's behalf and frees the samples there:
 /// `Engine::score_batch` would hand the freeing to a pool worker, one more
 /// task and wake-up per call, which small calls from many threads feel.
-fn score_here(engine: &Engine, samples: Vec<Sample>) -> Vec<plaudit_core::Score> {
+fn score_here(engine: &Engine, samples: Vec<Sample>, keep: Keep) -> Vec<plaudit_core::Score> {
     let samples = Arc::new(samples);
-    engine.score_shared(&samples)
+    engine.score_shared_keeping(&samples, keep)
 }
 
 /// Collects a Python sequence (or any iterable) into a vector, converting
@@ -250,14 +252,14 @@ impl PyEngine {
     /// batch.
     fn score(&self, py: Python<'_>, samples: &Bound<'_, PyAny>) -> PyResult<Vec<PyScore>> {
         let samples = collect(samples, "samples", convert::sample)?;
-        let scores = self.run(py, samples)?;
+        let scores = self.run(py, samples, Keep::Details)?;
         Ok(scores.into_iter().map(PyScore::from).collect())
     }
 
     /// Scores one sample; the same as `score([sample])[0]`.
     fn score_one(&self, py: Python<'_>, sample: &Bound<'_, PyAny>) -> PyResult<PyScore> {
         let sample = convert::sample(sample, 0)?;
-        let score = self.run(py, vec![sample])?.pop();
+        let score = self.run(py, vec![sample], Keep::Details)?.pop();
         score
             .map(PyScore::from)
             .ok_or_else(|| PlauditError::new_err("the engine returned no score"))
@@ -280,7 +282,8 @@ impl PyEngine {
         ids: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyColumns> {
         let samples = Columns::read(responses, references, prompts, groups, metas, ids)?;
-        let scores = self.run(py, samples)?;
+        // Columns hold values, not details: the aspects skip building them.
+        let scores = self.run(py, samples, Keep::Outcomes)?;
         PyColumns::new(py, self, scores)
     }
 
@@ -297,7 +300,7 @@ impl PyEngine {
         let engine = self.engine()?;
         spawn_future(
             py,
-            move || score_here(&engine, samples),
+            move || score_here(&engine, samples, Keep::Details),
             |py, scores| {
                 let list = PyList::empty(py);
                 for s in scores {
@@ -327,7 +330,7 @@ impl PyEngine {
         let this = slf.clone().unbind();
         spawn_future(
             py,
-            move || score_here(&engine, samples),
+            move || score_here(&engine, samples, Keep::Outcomes),
             move |py, scores| {
                 Ok(Bound::new(py, PyColumns::new(py, this.get(), scores)?)?.into_any())
             },

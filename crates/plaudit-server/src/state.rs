@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use plaudit_core::{Sample, Score};
-use plaudit_engine::Engine;
+use plaudit_engine::{Engine, Keep};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::ApiError;
@@ -230,25 +230,27 @@ impl AppState {
     }
 
     /// Scores `samples` with `spec` and counts the outcomes: waiting on the
-    /// runtime or blocking the calling thread, as `on` says.
+    /// runtime or blocking the calling thread, as `on` says, and keeping
+    /// details only where the protocol answers with them (`keep`).
     pub(crate) async fn score(
         &self,
         spec: &SpecEntry,
         samples: Vec<Sample>,
         on: Scoring,
+        keep: Keep,
     ) -> Result<Vec<Score>, ApiError> {
         if samples.is_empty() {
             return Ok(Vec::new());
         }
         let scores = match on {
             Scoring::Async if spec.engine.can_score_async() => {
-                spec.engine.score_async(samples).await
+                spec.engine.score_async_keeping(samples, keep).await
             }
             // Not reached (a server with such a spec handles every request
             // on a blocking thread), but never block the runtime.
             Scoring::Async => {
                 let engine = spec.engine.clone();
-                tokio::task::spawn_blocking(move || engine.score_batch(samples))
+                tokio::task::spawn_blocking(move || engine.score_batch_keeping(samples, keep))
                     .await
                     .map_err(|_| ApiError::internal())?
             }
@@ -257,7 +259,7 @@ impl AppState {
                 // to a worker to free, which a busy server pays for in
                 // frees across threads (wrk, 256-sample bodies: about 4%).
                 let samples = Arc::new(samples);
-                let scores = spec.engine.score_shared(&samples);
+                let scores = spec.engine.score_shared_keeping(&samples, keep);
                 drop(samples);
                 scores
             }

@@ -247,6 +247,37 @@ async fn openrlhf_strips_prompt_and_end_of_turn_tokens() {
     );
 }
 
+/// The protocols that answer numbers have the engine skip details; the
+/// numbers are the same, and a native request on the same server, small
+/// (scored from the runtime) or large (from a blocking thread), still gets
+/// every detail.
+#[tokio::test]
+async fn numbers_only_protocols_leave_native_details_alone() {
+    let app = app(config());
+    let pad = "x".repeat(40 * 1024);
+    for prompt in ["Q: ", pad.as_str()] {
+        let (status, body) = call(
+            &app,
+            "/get_reward",
+            json!({"query": [format!("{prompt}{GOOD}")], "prompts": [prompt], "labels": ["4"]}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["rewards"], json!([1.2]));
+        let (status, body) = call(
+            &app,
+            "/v1/score",
+            json!({"samples": [{"id": "a", "prompt": prompt, "response": GOOD, "reference": "4"}]}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(
+            body["scores"][0]["aspects"]["correct"]["details"],
+            json!({"answer": "4", "extracted": "4", "gold": "4", "method": "answer_tag", "reason": "identical"})
+        );
+    }
+}
+
 /// The exact bytes: `extra_logs` keys sorted, plaudit's own keys among
 /// the aspects' (an aspect may sort after them), numbers as JSON numbers.
 #[tokio::test]

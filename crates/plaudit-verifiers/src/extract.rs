@@ -221,6 +221,9 @@ impl Extractor {
 /// The evaluation of a response in which the extraction found no answer:
 /// 0, with `extracted: null` and the extraction named.
 pub(crate) fn no_answer(extractor: &Extractor) -> plaudit_core::Evaluation {
+    if !plaudit_core::details_wanted() {
+        return plaudit_core::Evaluation::scored(0.0);
+    }
     plaudit_core::Evaluation::scored(0.0)
         .with("extracted", Value::Null)
         .with(

@@ -49,7 +49,9 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use plaudit_core::{Aspect, BuildContext, BuildError, Context, Evaluation, KindEntry, Sample};
+use plaudit_core::{
+    Aspect, BuildContext, BuildError, Context, Evaluation, KindEntry, Sample, details_wanted,
+};
 
 use crate::deadline::{Ticker, timed_out};
 use crate::extract::{Extract, Extractor, no_answer};
@@ -131,7 +133,11 @@ impl Aspect for MatchExact {
         } else {
             (references.iter().position(|r| r.trim() == answer), None)
         };
-        let mut e = Evaluation::scored(f64::from(u8::from(matched.is_some())))
+        let value = f64::from(u8::from(matched.is_some()));
+        if !details_wanted() {
+            return Evaluation::scored(value);
+        }
+        let mut e = Evaluation::scored(value)
             .with_room(2 + usize::from(normalized.is_some()))
             .with("extracted", preview(answer));
         if let Some(normalized) = normalized {

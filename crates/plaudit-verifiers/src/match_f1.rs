@@ -140,6 +140,9 @@ impl Aspect for MatchF1 {
                 best = (score, i);
             }
         }
+        if !plaudit_core::details_wanted() {
+            return Evaluation::scored(best.0);
+        }
         Evaluation::scored(best.0)
             .with("extracted", preview(answer))
             .with("normalized", preview(&normalized))

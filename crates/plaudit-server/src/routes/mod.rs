@@ -43,7 +43,7 @@ pub(crate) const RUNTIME_BODY_MAX: usize = 32 * 1024;
 /// Builds the service for `state`: every endpoint with its limits.
 ///
 /// The scoring endpoints check the token, keep the request deadline and
-/// count themselves in the metrics (see [`run`]): done by three `from_fn`
+/// count themselves in the metrics (see `run`): done by three `from_fn`
 /// middleware layers, the same work cost about 4% of the single-sample
 /// requests a saturated server answers. The other endpoints get the same
 /// as layers.

@@ -15,6 +15,7 @@
 use axum::response::Response;
 use memchr::memmem;
 use plaudit_core::{Sample, Score};
+use plaudit_engine::Keep;
 use serde::{Deserialize, Serialize};
 
 use super::{Call, json_ok};
@@ -110,7 +111,9 @@ pub(super) async fn handle(state: AppState, call: Call) -> Result<Response, ApiE
     }
     let mut scores: Vec<Option<Score>> = (0..specs.len()).map(|_| None).collect();
     for (spec, at, group) in groups {
-        let got = state.score(spec, group, call.scoring).await?;
+        let got = state
+            .score(spec, group, call.scoring, Keep::Details)
+            .await?;
         for (i, score) in at.into_iter().zip(got) {
             scores[i] = Some(score);
         }
@@ -143,7 +146,7 @@ async fn one_spec(
     samples: Vec<Sample>,
     scoring: Scoring,
 ) -> Result<Response, ApiError> {
-    let scores = state.score(spec, samples, scoring).await?;
+    let scores = state.score(spec, samples, scoring, Keep::Details).await?;
     Ok(json_ok(&Reply {
         spec: Some(&spec.name),
         spec_hash: Some(spec.engine.spec_hash()),

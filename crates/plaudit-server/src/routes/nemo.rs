@@ -12,9 +12,13 @@
 //! NeMo-Gym needs a number: a sample without a reward gets the configured
 //! `missing_reward`, with the error in `reward_error` and the
 //! `x-plaudit-rewards-missing` and `x-plaudit-error` headers.
+//!
+//! The answer holds values only, so the aspects skip building their details
+//! ([`Keep::Outcomes`]).
 
 use axum::response::Response;
 use plaudit_core::{Content, Sample, json_type};
+use plaudit_engine::Keep;
 use serde_json::{Map, Value, json};
 
 use super::{Call, json_ok, report_missing};
@@ -60,7 +64,7 @@ pub(super) async fn handle(state: AppState, call: Call) -> Result<Response, ApiE
         ..Sample::default()
     };
     let score = state
-        .score(spec, vec![sample], call.scoring)
+        .score(spec, vec![sample], call.scoring, Keep::Outcomes)
         .await?
         .pop()
         .ok_or_else(ApiError::internal)?;

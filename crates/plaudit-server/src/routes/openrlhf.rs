@@ -13,12 +13,16 @@
 //! (1 for such a sample), in a top-level `errors` list (only present when a
 //! reward is missing), and in the `x-plaudit-rewards-missing` and
 //! `x-plaudit-error` headers.
+//!
+//! The answer holds values only, so the aspects skip building their details
+//! ([`Keep::Outcomes`]).
 
 use std::sync::Arc;
 
 use axum::response::Response;
 use plaudit_core::turn::strip_end_of_turn;
 use plaudit_core::{Content, Sample, Score, Status};
+use plaudit_engine::Keep;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
@@ -187,7 +191,9 @@ pub(super) async fn handle(state: AppState, call: Call) -> Result<Response, ApiE
             ..Sample::default()
         });
     }
-    let scores = state.score(spec, samples, call.scoring).await?;
+    let scores = state
+        .score(spec, samples, call.scoring, Keep::Outcomes)
+        .await?;
 
     let fill = state.inner.missing_reward;
     let errors: Vec<&str> = scores.iter().filter_map(|s| s.error.as_deref()).collect();

@@ -12,9 +12,13 @@
 //! `missing_reward`, and the error is reported in the
 //! `x-plaudit-rewards-missing` and `x-plaudit-error` headers (and in
 //! `"error"` with `?detail=true`).
+//!
+//! The answer holds values only, so the aspects skip building their details
+//! ([`Keep::Outcomes`]).
 
 use axum::response::Response;
 use plaudit_core::{Content, Sample, Score};
+use plaudit_engine::Keep;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -105,7 +109,9 @@ pub(super) async fn handle(state: AppState, call: Call) -> Result<Response, ApiE
         });
     }
     let spec = state.resolve(call.spec.as_deref(), data_source.as_deref())?;
-    let scores = state.score(spec, samples, call.scoring).await?;
+    let scores = state
+        .score(spec, samples, call.scoring, Keep::Outcomes)
+        .await?;
     let fill = state.inner.missing_reward;
     let answers: Vec<Value> = scores
         .iter()
