@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use plaudit_core::Sample;
-use plaudit_engine::{Cache, Engine};
+use plaudit_engine::{Cache, Engine, Keep};
 
 use crate::input::{self, Chunk, FieldArgs, FieldMap};
 use crate::summary::Summary;
@@ -60,6 +60,12 @@ pub struct ScoreArgs {
     /// Print no progress bar and no summary.
     #[arg(long, short)]
     quiet: bool,
+    /// Write each aspect's outcome without its details (what was
+    /// extracted, why a check failed): the aspects skip building them,
+    /// which is faster, and the output is smaller. Values and rewards are
+    /// the same. Cached aspects keep theirs.
+    #[arg(long)]
+    no_details: bool,
 }
 
 pub(crate) fn default_cache_path() -> Option<PathBuf> {
@@ -107,6 +113,11 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<()> {
     let map = FieldMap::new(&args.fields);
     let mut summary = Summary::new(names);
     let started = Instant::now();
+    let keep = if args.no_details {
+        Keep::Outcomes
+    } else {
+        Keep::Details
+    };
     let mut position = 0u64;
     let mut carry: Vec<Sample> = Vec::new();
     let mut closed_groups: HashSet<String> = HashSet::new();
@@ -166,7 +177,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<()> {
                 carry = split_trailing_group(&mut samples);
                 count_split_groups(&samples, &mut closed_groups, &mut summary);
             }
-            score_and_write(&engine, samples, &mut sink, &mut summary)?;
+            score_and_write(&engine, samples, keep, &mut sink, &mut summary)?;
             bar.set_position(progress);
         }
         reader
@@ -177,7 +188,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<()> {
     if !carry.is_empty() {
         let samples = std::mem::take(&mut carry);
         count_split_groups(&samples, &mut closed_groups, &mut summary);
-        score_and_write(&engine, samples, &mut sink, &mut summary)?;
+        score_and_write(&engine, samples, keep, &mut sink, &mut summary)?;
     }
     sink.finish()?;
     for e in engine.take_cache_errors() {
@@ -203,13 +214,14 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<()> {
 fn score_and_write(
     engine: &Engine,
     samples: Vec<Sample>,
+    keep: Keep,
     sink: &mut output::Sink,
     summary: &mut Summary,
 ) -> anyhow::Result<()> {
     if samples.is_empty() {
         return Ok(());
     }
-    let scores = engine.score_batch(samples);
+    let scores = engine.score_batch_keeping(samples, keep);
     sink.write(&scores)?;
     summary.add(&scores);
     Ok(())

@@ -76,6 +76,49 @@ fn quickstart_scores_the_bundled_example() {
 }
 
 #[test]
+fn no_details_writes_the_same_scores_without_details() {
+    let dir = tempfile::tempdir().unwrap();
+    let score = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "score",
+            "--spec",
+            SPEC,
+            "examples/gsm8k-rollouts.jsonl",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-o", out.to_str().unwrap()]);
+        let o = run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        rows(&out)
+    };
+    let full = score("full.jsonl", &[]);
+    let lean = score("lean.jsonl", &["--no-details"]);
+    assert_eq!(full.len(), 300);
+    assert_eq!(lean.len(), 300);
+    let mut details = 0;
+    for (f, l) in full.iter().zip(&lean) {
+        assert_eq!(f["id"], l["id"]);
+        assert_eq!(f["reward"], l["reward"]);
+        for (name, fa) in f["aspects"].as_object().unwrap() {
+            let la = &l["aspects"][name];
+            assert_eq!(fa["status"], la["status"], "{} {name}", f["id"]);
+            assert_eq!(fa["value"], la["value"], "{} {name}", f["id"]);
+            details += usize::from(fa.get("details").is_some());
+            // Only the engine's note on a gate that held the aspect back.
+            if let Some(d) = la.get("details") {
+                assert_eq!(
+                    d.as_object().unwrap().keys().collect::<Vec<_>>(),
+                    ["gated_by"]
+                );
+            }
+        }
+    }
+    assert!(details > 300, "{details}");
+}
+
+#[test]
 fn check_prints_the_resolved_spec() {
     let o = run(&["check", SPEC]);
     assert!(o.status.success(), "{}", stderr(&o));
