@@ -266,7 +266,22 @@ def soak(url, pid, body_file, seconds):
             "rss_growth_second_half_pct": (max(rss[len(rss) // 2:]) - max(rss[:len(rss) // 2]))
             / max(rss[:len(rss) // 2]) * 100,
             "rss_end_vs_middle_pct": (rss[-1] - middle) / middle * 100,
+            "rss_growth_net_of_huge_pages_pct": net_growth_pct(rss, huge),
             "health_status": health_status, "health_ms": health_ms}
+
+
+def net_growth_pct(rss, huge):
+    """The same growth measure on RSS minus what huge pages added since the
+    start: a promotion raises RSS by at most the 2 MiB it adds to
+    AnonHugePages, so a step that this removes is a promotion, and growth
+    left after it is memory the server touched. (A lower bound: the part of
+    a promoted page that was already resident is subtracted too.) None
+    when huge pages could not be read."""
+    if len(huge) != len(rss) or any(h is None for h in huge):
+        return None
+    net = [r - (h - huge[0]) for r, h in zip(rss, huge)]
+    half = len(net) // 2
+    return (max(net[half:]) - max(net[:half])) / max(net[:half]) * 100
 
 
 class Servers:
@@ -470,6 +485,10 @@ def report(r):
     if huge:
         print(f"  soak RSS in transparent huge pages, MiB: start {huge[0] / 1024:.1f}, "
               f"end {huge[-1] / 1024:.1f}, max {max(huge) / 1024:.1f}")
+    net = s.get("rss_growth_net_of_huge_pages_pct")
+    if net is not None:
+        print(f"  soak RSS net of huge-page promotions: peak of the second half against the first "
+              f"{net:+.1f}% (the verdict below uses RSS itself)")
     print(f"  soak threads: start {s['threads_every_s'][0]}, max {max(s['threads_every_s'])}, "
           f"end {s['threads_every_s'][-1]}")
     print(f"  /health after the soak: {s['health_status']} in {s['health_ms']:.2f} ms")
