@@ -263,11 +263,17 @@ def soak(url, pid, body_file, seconds):
             # returning a few MiB does not. (Until 2026-11-27 this was the
             # end against the middle, which at an RSS of 22 MiB read a 5 MiB
             # swing as 20% growth.)
-            "rss_growth_second_half_pct": (max(rss[len(rss) // 2:]) - max(rss[:len(rss) // 2]))
-            / max(rss[:len(rss) // 2]) * 100,
+            "rss_growth_second_half_pct": second_half_growth_pct(rss),
             "rss_end_vs_middle_pct": (rss[-1] - middle) / middle * 100,
             "rss_growth_net_of_huge_pages_pct": net_growth_pct(rss, huge),
             "health_status": health_status, "health_ms": health_ms}
+
+
+def second_half_growth_pct(series):
+    """The peak of the second half of `series` against the peak of the
+    first, in percent."""
+    half = len(series) // 2
+    return (max(series[half:]) - max(series[:half])) / max(series[:half]) * 100
 
 
 def net_growth_pct(rss, huge):
@@ -279,9 +285,7 @@ def net_growth_pct(rss, huge):
     when huge pages could not be read."""
     if len(huge) != len(rss) or any(h is None for h in huge):
         return None
-    net = [r - (h - huge[0]) for r, h in zip(rss, huge)]
-    half = len(net) // 2
-    return (max(net[half:]) - max(net[:half])) / max(net[:half]) * 100
+    return second_half_growth_pct([r - (h - huge[0]) for r, h in zip(rss, huge)])
 
 
 class Servers:

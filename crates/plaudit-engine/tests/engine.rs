@@ -180,6 +180,15 @@ fn try_engine(spec: &str) -> Result<Engine, plaudit_core::SpecError> {
         .build(&SpecSource::from_text("spec.toml", spec, Format::Toml))
 }
 
+/// An engine over `spec` whose cache is the SQLite file at `path`.
+fn cached_engine(path: &std::path::Path, spec: &str) -> Engine {
+    Engine::builder()
+        .registry(registry())
+        .cache(Arc::new(Cache::open(path).unwrap()))
+        .build(&SpecSource::from_text("spec.toml", spec, Format::Toml))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn status(score: &plaudit_core::Score, aspect: &str) -> Status {
     score.aspect(aspect).unwrap().outcome().status()
 }
@@ -329,13 +338,7 @@ fn expensive_aspects_are_cached_in_sqlite() {
             Sample::new("c", "4"),
         ]
     };
-    let build = || {
-        Engine::builder()
-            .registry(registry())
-            .cache(Arc::new(Cache::open(&path).unwrap()))
-            .build(&SpecSource::from_text("c.toml", spec, Format::Toml))
-            .unwrap()
-    };
+    let build = || cached_engine(&path, spec);
     let before = CACHE_CALLS.load(Ordering::SeqCst);
     let first = build().score_batch(batch());
     assert_eq!(CACHE_CALLS.load(Ordering::SeqCst) - before, 3);
@@ -572,13 +575,7 @@ fn cached_aspects_keep_their_details_for_the_cache() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cache.sqlite");
     let spec = "name = \"kc\"\n[[aspect]]\nname = \"judge\"\nkind = \"test.explains_expensive\"\n[[aspect]]\nname = \"rule\"\nkind = \"test.explains\"\n";
-    let build = || {
-        Engine::builder()
-            .registry(registry())
-            .cache(Arc::new(Cache::open(&path).unwrap()))
-            .build(&SpecSource::from_text("kc.toml", spec, Format::Toml))
-            .unwrap()
-    };
+    let build = || cached_engine(&path, spec);
     let batch = || vec![Sample::new("a", "four"), Sample::new("b", "five!")];
     let lean = build().score_batch_keeping(batch(), Keep::Outcomes);
     for s in &lean {
