@@ -385,7 +385,7 @@ def main():
                         "--per-problem", "4", "-o", str(data)], cwd=ROOT, check=True)
     rows = [json.loads(line) for line in open(data, encoding="utf-8")]
     single, batch = bodies(rows)
-    bodies_ = {"single": single, "batch": batch,
+    inputs = {"single": single, "batch": batch,
                "single_file": write_lines(OUT / "serve_single.jsonl", single),
                "batch_file": write_lines(OUT / "serve_batch256.jsonl", batch)}
 
@@ -394,13 +394,14 @@ def main():
                "versions": versions(), "layouts": {}}
     layouts = ["shared", "split"] if args.layout == "both" else [args.layout]
     for layout in layouts:
-        results["layouts"][layout] = measure(layout, bodies_, repeat, seconds, soak_s, workers)
+        results["layouts"][layout] = measure(layout, inputs, repeat, seconds, soak_s, workers)
     report(results)
     (OUT / "serve_results.json").write_text(json.dumps(results, indent=2) + "\n")
 
 
 def measure(layout, b, repeat, seconds, soak_s, workers):
-    """Starts every server in `layout`, checks they agree, and measures."""
+    """Starts every server in `layout`, checks they agree, and measures with
+    the bodies in `b` (lists and their files, as `main` makes them)."""
     server_cpus, load_cpus = layout_cpus(layout)
     # Threads as plaudit serve's defaults on the cores it may use.
     n_server = len(server_cpus) if server_cpus else len(os.sched_getaffinity(0))

@@ -50,12 +50,16 @@ const SERVER_PURGE_DELAY_MS: c_long = 1000;
 ///   growth. Without them resident memory stays flat (see
 ///   `bench/RESULTS.md`).
 pub(crate) fn tune_for_server() {
-    set_if_default(
-        "MIMALLOC_PURGE_DELAY",
-        PURGE_DELAY,
-        MIMALLOC_DEFAULT_PURGE_DELAY,
-        SERVER_PURGE_DELAY_MS,
-    );
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none()
+        && purge_delay() == MIMALLOC_DEFAULT_PURGE_DELAY
+    {
+        // SAFETY: `mi_option_set` writes a plain global without
+        // synchronization; the callers run it on the main thread before
+        // they start any other thread, so nothing allocates or frees
+        // concurrently. The option index was checked above to hold
+        // mimalloc's documented default for the purge delay.
+        unsafe { mi_option_set(PURGE_DELAY, SERVER_PURGE_DELAY_MS) };
+    }
     if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
         disable_huge_pages();
     }
@@ -82,28 +86,13 @@ fn huge_pages_disabled() -> bool {
     unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) == 1 }
 }
 
-/// Sets `option` to `value` unless the user set it (`env`) or it does not
-/// hold mimalloc's `default` (then it is not where this module expects it,
-/// and it is left alone).
-fn set_if_default(env: &str, option: mi_option_t, default: c_long, value: c_long) {
-    if std::env::var_os(env).is_some() || option_value(option) != default {
-        return;
-    }
-    // SAFETY: `mi_option_set` writes a plain global without
-    // synchronization; the callers run it on the main thread before they
-    // start any other thread, so nothing allocates or frees concurrently.
-    // The option index was checked above to hold mimalloc's documented
-    // default.
-    unsafe { mi_option_set(option, value) };
-}
-
-/// An option's value in effect.
-fn option_value(option: mi_option_t) -> c_long {
+/// The purge delay in effect, in milliseconds.
+fn purge_delay() -> c_long {
     // SAFETY: the index is checked against the table's bounds by
     // mimalloc; every option was read from the environment when the
     // process loaded, so this only reads a global nothing else writes
     // (but `tune_for_server`, on the main thread before other threads).
-    unsafe { mi_option_get(option) }
+    unsafe { mi_option_get(PURGE_DELAY) }
 }
 
 #[cfg(test)]
@@ -115,7 +104,7 @@ mod tests {
         // The test process sets nothing, so the option holds mimalloc's
         // default, unless whoever runs the tests chose one.
         if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-            assert_eq!(option_value(PURGE_DELAY), MIMALLOC_DEFAULT_PURGE_DELAY);
+            assert_eq!(purge_delay(), MIMALLOC_DEFAULT_PURGE_DELAY);
         }
     }
 
